@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Command 2: set up everything the tests need, then lint, type-check and run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/system-deps.sh
+./scripts/setup.sh
+./tests/neo4j/fetch.sh
+export PROVENANCE_CORPUS=${PROVENANCE_CORPUS:-$(cd .. && pwd)/shared/corpus}
+if [ ! -f "$PROVENANCE_CORPUS/MANIFEST.tsv" ]; then
+  echo "error: corpus not found at $PROVENANCE_CORPUS (set PROVENANCE_CORPUS)" >&2
+  exit 1
+fi
+.venv/bin/ruff check src tests bench
+.venv/bin/mypy
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,85 @@
+"""The `provenance-linker` command: global options, command groups, one error handler."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from .. import __version__
+from ..config import Settings
+from ..errors import ProvenanceError
+from ..telemetry import events
+from ..telemetry import logging as tlog
+from . import demo as demo_cmd
+from . import ingest, query, store_cmd
+from .context import AppState
+from .errors import report
+from .output import err_console
+
+app = typer.Typer(
+    name="provenance-linker",
+    help="Link SBOMs, signatures, attestations, advisories and deployments into one "
+    "provenance graph, and answer with evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(ingest.app, name="ingest")
+app.add_typer(query.app, name="query")
+app.add_typer(store_cmd.app, name="store")
+app.command("demo")(demo_cmd.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"provenance-linker {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: str | None = typer.Option(None, "--db", envvar="PROVENANCE_DB",
+                                  help="graph store URL: sqlite:///path.db (default under the "
+                                  "user data dir) or neo4j://host:7687"),
+    debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="print the version and exit"),
+) -> None:
+    settings = Settings.from_env(db)
+    tlog.configure(events.COMPONENT_CLI, level="DEBUG" if debug else settings.log_level,
+                   slow_query_seconds=settings.slow_query_seconds)
+    ctx.obj = AppState(settings=settings, debug=debug)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and map errors to exit codes (1 user error, 2 usage)."""
+    command = typer.main.get_command(app)
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    code: Any
+    try:
+        code = command.main(args=argv, prog_name="provenance-linker", standalone_mode=False)
+    except ProvenanceError as exc:
+        code = report(exc, debug)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.Abort:
+        err_console.print("aborted")
+        code = 130
+    except Exception as exc:
+        show = getattr(exc, "show", None)
+        if show is None or not hasattr(exc, "exit_code"):  # not a usage error: a bug
+            raise
+        show(file=sys.stderr)  # usage errors from the command-line parser
+        code = int(exc.exit_code)
+    exit_code = code if isinstance(code, int) else 0
+    if argv is None:
+        sys.exit(exit_code)
+    return exit_code
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,234 @@
+"""Documents: bytes plus what they are. Detection looks at content, never at file names."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from .errors import InvalidDocument, LimitExceeded, UnsupportedDocument
+
+
+class DocumentKind(StrEnum):
+    SBOM = "sbom"
+    ADVISORY = "advisory"
+    ATTESTATION = "attestation"
+    SIGNATURE = "signature"
+    DEPLOYMENT = "deployment"
+    VEX = "vex"
+
+
+class Format(StrEnum):
+    CYCLONEDX_JSON = "cyclonedx-json"
+    CYCLONEDX_XML = "cyclonedx-xml"
+    SPDX_JSON = "spdx-json"
+    SPDX_YAML = "spdx-yaml"
+    SPDX_TAG_VALUE = "spdx-tag-value"
+    SPDX_RDF = "spdx-rdf"
+    SPDX_XML = "spdx-xml"
+    SPDX3_JSONLD = "spdx3-jsonld"
+    OSV_JSON = "osv-json"
+    OSV_YAML = "osv-yaml"
+    OPENVEX = "openvex"
+    SIGSTORE_BUNDLE = "sigstore-bundle"
+    DSSE = "dsse"
+    INTOTO_STATEMENT = "in-toto-statement"
+    INTOTO_LINK = "in-toto-link"
+    INTOTO_LAYOUT = "in-toto-layout"
+    COSIGN_SIGNATURES = "cosign-signatures"
+    KUBERNETES = "kubernetes"
+
+
+KIND_OF_FORMAT: dict[Format, DocumentKind] = {
+    Format.CYCLONEDX_JSON: DocumentKind.SBOM,
+    Format.CYCLONEDX_XML: DocumentKind.SBOM,
+    Format.SPDX_JSON: DocumentKind.SBOM,
+    Format.SPDX_YAML: DocumentKind.SBOM,
+    Format.SPDX_TAG_VALUE: DocumentKind.SBOM,
+    Format.SPDX_RDF: DocumentKind.SBOM,
+    Format.SPDX_XML: DocumentKind.SBOM,
+    Format.SPDX3_JSONLD: DocumentKind.SBOM,
+    Format.OSV_JSON: DocumentKind.ADVISORY,
+    Format.OSV_YAML: DocumentKind.ADVISORY,
+    Format.OPENVEX: DocumentKind.VEX,
+    Format.SIGSTORE_BUNDLE: DocumentKind.ATTESTATION,
+    Format.DSSE: DocumentKind.ATTESTATION,
+    Format.INTOTO_STATEMENT: DocumentKind.ATTESTATION,
+    Format.INTOTO_LINK: DocumentKind.ATTESTATION,
+    Format.INTOTO_LAYOUT: DocumentKind.ATTESTATION,
+    Format.COSIGN_SIGNATURES: DocumentKind.SIGNATURE,
+    Format.KUBERNETES: DocumentKind.DEPLOYMENT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one document may make us do."""
+
+    max_bytes: int = 256 * 1024 * 1024
+    max_depth: int = 64
+    max_components: int = 2_000_000
+
+    def check_size(self, size: int, where: str) -> None:
+        if size > self.max_bytes:
+            raise LimitExceeded(
+                f"document is {size} bytes, over the limit of {self.max_bytes}", where=where,
+                hint="raise PROVENANCE_MAX_DOCUMENT_BYTES if this document is legitimate")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    data: bytes
+    name: str
+    kind: DocumentKind
+    format: Format
+    digest: str
+    text: str = field(repr=False, default="")
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def sha256_of(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def decode_text(data: bytes, where: str) -> str:
+    """Decode UTF-8 or UTF-16/32 (by byte-order mark or by NUL pattern)."""
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return _decode(data, codec, where)
+    if len(data) >= 2 and data[0] == 0 and data[1] != 0:
+        return _decode(data, "utf-16-be", where)
+    if len(data) >= 2 and data[1] == 0 and data[0] != 0:
+        return _decode(data, "utf-16-le", where)
+    return _decode(data, "utf-8", where)
+
+
+def _decode(data: bytes, codec: str, where: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise InvalidDocument(f"not valid {codec} text at byte {exc.start}", where=where) from exc
+
+
+_XML_ROOT = re.compile(r"<(?![?!])([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+_OSV_KEYS = {"affected", "modified", "schema_version", "withdrawn", "aliases", "published"}
+
+
+def _json_format(obj: Any) -> Format | None:
+    if isinstance(obj, list):
+        if obj and all(isinstance(x, dict) and "Base64Signature" in x for x in obj):
+            return Format.COSIGN_SIGNATURES
+        return None
+    if not isinstance(obj, dict):
+        return None
+    if "bomFormat" in obj or ("specVersion" in obj and "components" in obj):
+        return Format.CYCLONEDX_JSON
+    if "spdxVersion" in obj or "SPDXID" in obj:
+        return Format.SPDX_JSON
+    context = obj.get("@context")
+    if isinstance(context, str | list):
+        text = str(context)
+        if "spdx.org/rdf/3" in text:
+            return Format.SPDX3_JSONLD
+        if "openvex" in text:
+            return Format.OPENVEX
+    media = obj.get("mediaType")
+    if isinstance(media, str) and "sigstore.bundle" in media:
+        return Format.SIGSTORE_BUNDLE
+    if {"verificationMaterial"} <= obj.keys() and (
+        "messageSignature" in obj or "dsseEnvelope" in obj
+    ):
+        return Format.SIGSTORE_BUNDLE
+    if "payloadType" in obj and "payload" in obj:
+        return Format.DSSE
+    if "Base64Signature" in obj:
+        return Format.COSIGN_SIGNATURES
+    type_ = obj.get("_type")
+    if isinstance(type_, str) and "in-toto.io/Statement" in type_:
+        return Format.INTOTO_STATEMENT
+    signed = obj.get("signed")
+    if isinstance(signed, dict):
+        inner = signed.get("_type")
+        if inner == "link":
+            return Format.INTOTO_LINK
+        if inner == "layout":
+            return Format.INTOTO_LAYOUT
+    if "apiVersion" in obj and "kind" in obj:
+        return Format.KUBERNETES
+    if "id" in obj and obj.keys() & _OSV_KEYS:
+        return Format.OSV_JSON
+    return None
+
+
+def _yaml_format(text: str) -> Format | None:
+    head = text[:4096]
+    if re.search(r"^spdxVersion:", head, re.M):
+        return Format.SPDX_YAML
+    if re.search(r"^id:", head, re.M) and re.search(
+        r"^(affected|modified|aliases|withdrawn|details|summary):", text, re.M
+    ):
+        return Format.OSV_YAML
+    if re.search(r"^apiVersion:", head, re.M) and re.search(r"^kind:", head, re.M):
+        return Format.KUBERNETES
+    return None
+
+
+def detect(data: bytes, name: str) -> tuple[DocumentKind, Format, str]:
+    """Return (kind, format, decoded text) by looking at the content."""
+    text = decode_text(data, name)
+    stripped = text.lstrip()
+    if not stripped:
+        raise InvalidDocument("document is empty", where=name)
+    fmt: Format | None = None
+    if stripped[0] in "{[":
+        try:
+            fmt = _json_format(orjson.loads(stripped))
+        except orjson.JSONDecodeError:
+            # JSON Lines (cosign download signature prints one object per line).
+            first = stripped.split("\n", 1)[0]
+            try:
+                fmt = _json_format(orjson.loads(first))
+            except orjson.JSONDecodeError as exc:
+                raise InvalidDocument(f"malformed JSON: {exc}", where=name) from exc
+    elif stripped[0] == "<":
+        fmt = _xml_format(stripped, name)
+    elif re.search(r"^SPDXVersion:\s*SPDX-", stripped[:8192], re.M):
+        fmt = Format.SPDX_TAG_VALUE
+    else:
+        fmt = _yaml_format(stripped)
+    if fmt is None:
+        raise UnsupportedDocument(
+            "unrecognised document: not CycloneDX, SPDX, OSV, OpenVEX, Sigstore, DSSE, "
+            "in-toto or Kubernetes content", where=name)
+    return KIND_OF_FORMAT[fmt], fmt, text
+
+
+def _xml_format(text: str, name: str) -> Format | None:
+    for match in _XML_ROOT.finditer(text[:65536]):
+        local = match.group(2)
+        if local == "bom":
+            return Format.CYCLONEDX_XML
+        if local == "RDF":
+            return Format.SPDX_RDF if "spdx.org/rdf" in text[:65536] else None
+        if local in ("Document", "SpdxDocument", "SPDXDocument") or "spdxVersion" in text[:4096]:
+            return Format.SPDX_XML
+        return None
+    raise InvalidDocument("XML document has no root element", where=name)
+
+
+def load(data: bytes, name: str, limits: Limits | None = None) -> Document:
+    """Bound the size, detect the format, and wrap the bytes."""
+    (limits or Limits()).check_size(len(data), name)
+    kind, fmt, text = detect(data, name)
+    return Document(data=data, name=name, kind=kind, format=fmt, digest=sha256_of(data),
+                    text=text)

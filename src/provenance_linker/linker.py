@@ -1,0 +1,159 @@
+"""The ingest orchestrator: detect → parse → build a batch → enrich → one transaction.
+
+It sees only interfaces: the parsers registry, the batch builders registry (by
+document kind), enrichers, and the `GraphStore`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol, cast
+
+from . import formats
+from .documents import Document, DocumentKind, Limits
+from .errors import ProvenanceError, UnsupportedDocument
+from .model import Batch
+from .refs import ArtifactRef, resolve
+from .store.interface import GraphStore
+from .telemetry import events
+from .telemetry.logging import get_logger
+
+LEDGER_STREAM = "ledger"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    strict: bool = False
+    artifact: ArtifactRef | None = None  # the subject, when the document does not say
+    environment: str | None = None  # for deployments
+    limits: Limits = Limits()
+    actor: Mapping[str, Any] | None = None  # who asked (recorded in the ledger)
+
+
+@dataclass(slots=True)
+class IngestReport:
+    document: str
+    name: str
+    kind: str
+    format: str
+    created: bool
+    summary: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"document": self.document, "name": self.name, "kind": self.kind,
+                "format": self.format, "created": self.created, "summary": self.summary,
+                "warnings": self.warnings}
+
+
+@dataclass(slots=True)
+class Built:
+    """What a builder returns: the batch plus a JSON-able summary and warnings."""
+
+    batch: Batch
+    summary: dict[str, Any]
+    warnings: list[str]
+
+
+class BuildContext(Protocol):
+    store: GraphStore
+    options: IngestOptions
+    now: str
+
+
+Builder = Callable[[Any, Document, BuildContext], Built]
+Enricher = Callable[[GraphStore, Batch], Batch]
+
+# DocumentKind -> "module:function" building a batch from a parsed record.
+BUILDERS: dict[DocumentKind, str] = {
+    DocumentKind.SBOM: "provenance_linker.linker:build_sbom",
+}
+# Enrichers run on every batch before it is applied (e.g. advisory matching).
+ENRICHERS: list[str] = []
+
+
+def _load(target: str) -> Any:
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def build_sbom(record: Any, document: Document, ctx: BuildContext) -> Built:
+    from dataclasses import asdict
+
+    from .sbom_graph import sbom_batch
+
+    artifact = ctx.options.artifact
+    if artifact is not None and artifact.digest is None:
+        artifact = resolve(ctx.store, artifact)
+    batch, summary = sbom_batch(record, document, artifact, ctx.now)
+    data = asdict(summary)
+    warnings = data.pop("warnings")
+    return Built(batch, data, warnings)
+
+
+@dataclass(slots=True)
+class _Context:
+    store: GraphStore
+    options: IngestOptions
+    now: str
+
+
+class Linker:
+    def __init__(self, store: GraphStore, *, clock: Callable[[], datetime] | None = None,
+                 enrichers: Sequence[Enricher] | None = None) -> None:
+        self.store = store
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._enrichers = list(enrichers) if enrichers is not None else [
+            cast(Enricher, _load(t)) for t in ENRICHERS]
+
+    def ingest(self, document: Document, options: IngestOptions | None = None) -> IngestReport:
+        options = options or IngestOptions()
+        log = get_logger()
+        try:
+            report = self._ingest(document, options)
+        except ProvenanceError as exc:
+            if exc.where is None or not exc.where.startswith(document.name):
+                exc.with_where(document.name)
+            log.warning(events.DOCUMENT_REFUSED, document=document.name, reason=str(exc))
+            raise
+        log.info(events.DOCUMENT_INGESTED, document=document.name, digest=document.digest,
+                 kind=report.kind, format=report.format, created=report.created,
+                 warnings=len(report.warnings))
+        return report
+
+    def _ingest(self, document: Document, options: IngestOptions) -> IngestReport:
+        existing = self.store.document(document.digest)
+        if existing is not None:
+            return IngestReport(document.digest, document.name, str(document.kind),
+                                str(document.format), created=False,
+                                summary=dict(existing.meta.get("summary", {})),
+                                warnings=[])
+        record = formats.parse(document, formats.ParseOptions(options.strict, options.limits))
+        target = BUILDERS.get(document.kind)
+        if target is None:
+            raise UnsupportedDocument(f"cannot ingest {document.kind} documents yet")
+        builder = cast(Builder, _load(target))
+        ctx = _Context(self.store, options, self._clock().isoformat())
+        built = builder(record, document, ctx)
+        batch = built.batch
+        for enrich in self._enrichers:
+            batch = enrich(self.store, batch)
+        meta = {**batch.document.meta, "summary": built.summary}
+        entry = {"action": "ingest", "document": document.digest, "name": document.name,
+                 "kind": str(document.kind), "format": str(document.format),
+                 "nodes": len(batch.nodes), "edges": len(batch.edges),
+                 "actor": dict(options.actor or {})}
+        batch = Batch(
+            document=type(batch.document)(
+                digest=batch.document.digest, kind=batch.document.kind,
+                format=batch.document.format, name=batch.document.name, meta=meta),
+            nodes=batch.nodes, edges=batch.edges, replaces=batch.replaces,
+            log=[*batch.log, (LEDGER_STREAM, entry)],
+        )
+        result = self.store.apply(batch)
+        return IngestReport(document.digest, document.name, str(document.kind),
+                            str(document.format), created=result.created,
+                            summary=built.summary, warnings=built.warnings)

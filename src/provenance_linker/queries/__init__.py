@@ -1,0 +1,1 @@
+"""Read-side questions over the graph; each returns plain JSON-able data."""

@@ -1,0 +1,71 @@
+"""`query trace`: everything the graph knows about one artifact, with evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import EdgeKind, NodeKind, NodeRef
+from ..refs import ArtifactRef, resolve
+from ..store.interface import GraphStore
+from .sboms import sboms_for
+
+# Evidence edges that point at an artifact (kind, direction) -> output section.
+_INBOUND_SECTIONS = {
+    EdgeKind.SIGNS: "signatures",
+    EdgeKind.ATTESTS: "attestations",
+    EdgeKind.RUNS: "deployments",
+    EdgeKind.IS: "included_in",
+}
+
+
+def trace(store: GraphStore, ref: ArtifactRef | str) -> dict[str, Any]:
+    resolved = resolve(store, ref)
+    digest = resolved.digest
+    assert digest is not None
+    target = NodeRef(NodeKind.ARTIFACT, digest)
+    artifact = store.get(target)
+    names = sorted({e.src.key for e in store.edges([EdgeKind.NAMES], dst=[target])})
+    sboms = sboms_for(store, digest)
+    result: dict[str, Any] = {
+        "artifact": {"digest": digest, "names": names,
+                     "props": dict(artifact.props) if artifact else {}},
+        "sboms": [s.as_dict() for s in sboms],
+        "packages": [],
+        "dependencies": [],
+        "contains_artifacts": [],
+    }
+    inbound = store.edges(list(_INBOUND_SECTIONS), dst=[target])
+    for section in _INBOUND_SECTIONS.values():
+        result[section] = []
+    for edge in inbound:
+        result[_INBOUND_SECTIONS[edge.kind]].append(
+            {"kind": str(edge.src.kind), "key": edge.src.key, "document": edge.doc,
+             **{k: v for k, v in edge.props.items()}})
+    result["builds"] = [{"key": e.dst.key, "document": e.doc, **dict(e.props)}
+                        for e in store.edges([EdgeKind.BUILT_BY], src=[target])]
+    if sboms:
+        current = sboms[0].digest
+        sbom_ref = NodeRef(NodeKind.SBOM, current)
+        listed = store.edges([EdgeKind.LISTS], src=[sbom_ref])
+        deps = store.edges([EdgeKind.DEPENDS_ON], doc=current)
+        direct = {e.dst.key for e in deps if e.src.kind == NodeKind.SBOM}
+        packages = store.get_many(NodeKind.PACKAGE, [e.dst.key for e in listed])
+        result["packages"] = [
+            {"purl": key, "ecosystem": node.props.get("ecosystem"),
+             "name": node.props.get("name"), "version": node.props.get("version"),
+             "direct": key in direct}
+            for key, node in sorted(packages.items())
+        ]
+        result["dependencies"] = [
+            {"from": None if e.src.kind == NodeKind.SBOM else e.src.key, "to": e.dst.key}
+            for e in deps
+        ]
+        # Components that are artifacts the graph has an SBOM for (base images, say).
+        linked = store.edges([EdgeKind.IS], src=[e.dst for e in listed])
+        described = {e.dst.key for e in store.edges([EdgeKind.DESCRIBES],
+                                                    dst=[e.dst for e in linked])}
+        result["contains_artifacts"] = sorted(
+            ({"package": e.src.key, "artifact": e.dst.key} for e in linked
+             if e.dst.key in described),
+            key=lambda x: (x["package"], x["artifact"]))
+    return result

@@ -1,0 +1,121 @@
+"""The narrow store interface every backend implements (contract: tests/contract/)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from ..model import (
+    ApplyResult,
+    Batch,
+    Direction,
+    DocumentInfo,
+    Edge,
+    EdgeKind,
+    LogEntry,
+    Node,
+    NodeKind,
+    NodeRef,
+    TraversalStep,
+)
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """A provenance graph plus the small operational state replicas must share.
+
+    Writes happen only through `apply` (one transaction per document) and
+    `delete_document`; records and logs hold tokens, blocks, keys and the audit trail.
+    """
+
+    url: str
+
+    # --- lifecycle
+    def migrate(self) -> int:
+        """Bring the schema (constraints, indexes) up to date; return its version."""
+        ...
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the backend answers."""
+        ...
+
+    def close(self) -> None: ...
+
+    # --- graph writes
+    def apply(self, batch: Batch) -> ApplyResult:
+        """Upsert everything a document asserts, all or nothing."""
+        ...
+
+    def delete_document(self, digest: str) -> bool:
+        """Withdraw every assertion the document made; nodes no document asserts any
+        more are removed. Returns False if the document was unknown."""
+        ...
+
+    # --- graph reads
+    def document(self, digest: str) -> DocumentInfo | None: ...
+
+    def documents(self, kind: str | None = None) -> list[DocumentInfo]:
+        """Documents in ingest order."""
+        ...
+
+    def get(self, ref: NodeRef) -> Node | None: ...
+
+    def get_many(self, kind: NodeKind, keys: Iterable[str]) -> dict[str, Node]: ...
+
+    def find(
+        self, kind: NodeKind, where: Mapping[str, Any] | None = None, limit: int | None = None
+    ) -> list[Node]:
+        """Nodes of a kind whose top-level properties equal the given values."""
+        ...
+
+    def edges(
+        self,
+        kinds: Sequence[EdgeKind] = (),
+        *,
+        src: Sequence[NodeRef] = (),
+        dst: Sequence[NodeRef] = (),
+        doc: str | None = None,
+    ) -> list[Edge]:
+        """Edges matching every given filter (an empty filter matches all)."""
+        ...
+
+    def traverse(
+        self,
+        start: Sequence[NodeRef],
+        edge_kinds: Sequence[EdgeKind],
+        direction: Direction = Direction.OUT,
+        max_depth: int = 1,
+        doc: str | None = None,
+    ) -> list[TraversalStep]:
+        """Every edge reachable from `start` within `max_depth` hops along the given
+        kinds (all kinds when empty), once each, in order of depth: the step's depth is
+        1 + the shortest distance from `start` to the edge's near end, and its node is the
+        far end. `doc` restricts the walk to edges that document asserted."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Node counts per kind and edge counts per kind, plus 'documents'."""
+        ...
+
+    def export_document(self, digest: str) -> Batch | None:
+        """The batch that re-asserts exactly what the document asserts now (for copies)."""
+        ...
+
+    def content_digest(self) -> str:
+        """A digest of the graph's content that every backend computes the same way."""
+        ...
+
+    # --- shared operational state
+    def put_record(self, collection: str, key: str, value: Mapping[str, Any]) -> None: ...
+
+    def get_record(self, collection: str, key: str) -> dict[str, Any] | None: ...
+
+    def list_records(self, collection: str) -> list[tuple[str, dict[str, Any]]]: ...
+
+    def delete_record(self, collection: str, key: str) -> bool: ...
+
+    def append_log(self, stream: str, payload: Mapping[str, Any]) -> LogEntry:
+        """Append to a hash-chained log atomically (see ledger.entry_hash)."""
+        ...
+
+    def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]: ...

@@ -1,0 +1,23 @@
+"""Every log event name and component, spelled as the operational spec spells them.
+
+The spec's runbooks grep for these strings (`kubectl logs ... | grep "..."`), so they
+are part of the interface: change them only together with the spec.
+"""
+
+from __future__ import annotations
+
+# Components (the `component` field of every log line, and the pods' labels).
+COMPONENT_API = "provenance-api"
+COMPONENT_VERIFIER = "signature-verifier"
+COMPONENT_PROCESSOR = "sbom-processor"
+COMPONENT_CLI = "provenance-linker"
+
+# Events.
+VERIFICATION_FAILED = "verification failed"
+SLOW_QUERY = "slow_query"
+UNAUTHORIZED_MODIFICATION = "unauthorized_modification"
+OUT_OF_MEMORY = "OutOfMemory"
+MEMORY_LEAK = "memory leak suspected"
+DOCUMENT_INGESTED = "document_ingested"
+DOCUMENT_REFUSED = "document_refused"
+STORE_UNAVAILABLE = "graph_database_unavailable"

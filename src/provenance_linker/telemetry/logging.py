@@ -1,0 +1,70 @@
+"""JSON logs, one object per line: timestamp, level (upper case), component, event, fields.
+
+Levels are upper case so the spec's `grep ERROR` finds failures.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+
+from . import events
+
+_configured = False
+SLOW_QUERY_SECONDS = 0.5
+
+
+def _upper_level(_: Any, __: str, event_dict: MutableMapping[str, Any]
+                 ) -> MutableMapping[str, Any]:
+    level = event_dict.get("level")
+    if isinstance(level, str):
+        event_dict["level"] = level.upper()
+    return event_dict
+
+
+def configure(component: str = events.COMPONENT_CLI, *, level: str = "INFO",
+              stream: Any = None, slow_query_seconds: float | None = None) -> None:
+    """Configure structlog for JSON lines on `stream` (stderr by default)."""
+    global _configured, SLOW_QUERY_SECONDS
+    if slow_query_seconds is not None:
+        SLOW_QUERY_SECONDS = slow_query_seconds
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            _upper_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(sort_keys=False),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    structlog.contextvars.bind_contextvars(component=component)
+    _configured = True
+
+
+def get_logger(**fields: Any) -> Any:
+    if not _configured:
+        configure()
+    return structlog.get_logger(**fields)
+
+
+@contextmanager
+def timed_query(name: str, backend: str) -> Iterator[None]:
+    """Log `slow_query` when the block takes longer than the threshold."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        elapsed = time.perf_counter() - started
+        if elapsed >= SLOW_QUERY_SECONDS:
+            get_logger().warning(events.SLOW_QUERY, query=name, backend=backend,
+                                 duration_ms=round(elapsed * 1000, 1))

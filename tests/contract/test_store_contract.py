@@ -1,0 +1,271 @@
+"""The GraphStore contract: every backend must pass this suite unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from provenance_linker import ledger
+from provenance_linker.errors import StoreError
+from provenance_linker.model import (
+    Batch,
+    Direction,
+    DocumentInfo,
+    Edge,
+    EdgeKind,
+    Node,
+    NodeKind,
+    NodeRef,
+)
+from provenance_linker.store.interface import GraphStore
+
+A = NodeRef(NodeKind.ARTIFACT, "sha256:" + "a" * 64)
+S1 = NodeRef(NodeKind.SBOM, "sha256:" + "1" * 64)
+S2 = NodeRef(NodeKind.SBOM, "sha256:" + "2" * 64)
+
+
+def pkg(name: str, version: str = "1.0.0") -> NodeRef:
+    return NodeRef(NodeKind.PACKAGE, f"pkg:npm/{name}@{version}")
+
+
+def doc(ref: NodeRef, name: str = "doc.json") -> DocumentInfo:
+    return DocumentInfo(digest=ref.key, kind="sbom", format="cyclonedx-json", name=name,
+                        meta={"size": 10})
+
+
+def sbom_batch(sbom: NodeRef, chain: list[str], extra_props: dict[str, object] | None = None
+               ) -> Batch:
+    """An SBOM describing artifact A that lists `chain` with sbom -> chain[0] -> chain[1] …"""
+    nodes = [Node(NodeKind.SBOM, sbom.key, {"format": "CycloneDX", "packages": len(chain)}),
+             Node(NodeKind.ARTIFACT, A.key, {"type": "container"})]
+    nodes += [Node(NodeKind.PACKAGE, pkg(n).key,
+                   {"name": n, "version": "1.0.0", "ecosystem": "npm", **(extra_props or {})})
+              for n in chain]
+    edges = [Edge(EdgeKind.DESCRIBES, sbom, A)]
+    edges += [Edge(EdgeKind.LISTS, sbom, pkg(n)) for n in chain]
+    prev = sbom
+    for n in chain:
+        edges.append(Edge(EdgeKind.DEPENDS_ON, prev, pkg(n)))
+        prev = pkg(n)
+    return Batch(document=doc(sbom), nodes=nodes, edges=edges)
+
+
+def test_apply_then_get_and_counts(store: GraphStore) -> None:
+    result = store.apply(sbom_batch(S1, ["a", "b", "c"]))
+    assert result.created is True
+    node = store.get(pkg("b"))
+    assert node is not None and node.props["name"] == "b"
+    assert store.get(pkg("zzz")) is None
+    counts = store.counts()
+    assert counts["Package"] == 3
+    assert counts["LISTS"] == 3
+    assert counts["DEPENDS_ON"] == 3
+    assert counts["documents"] == 1
+    info = store.document(S1.key)
+    assert info is not None and info.name == "doc.json" and info.meta["size"] == 10
+    assert info.ingested_at
+
+
+def test_apply_is_idempotent(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a", "b"]))
+    before = (store.counts(), store.content_digest())
+    again = store.apply(sbom_batch(S1, ["a", "b"]))
+    assert again.created is False
+    assert (store.counts(), store.content_digest()) == before
+
+
+def test_props_merge_and_none_is_dropped(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a"], {"license": "MIT", "cpe": None}))
+    store.apply(sbom_batch(S2, ["a"], {"supplier": "Acme"}))
+    node = store.get(pkg("a"))
+    assert node is not None
+    assert node.props["license"] == "MIT" and node.props["supplier"] == "Acme"
+    assert "cpe" not in node.props
+
+
+def test_get_many_and_find(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a", "b", "c"]))
+    many = store.get_many(NodeKind.PACKAGE, [pkg("a").key, pkg("c").key, "pkg:npm/nope@1"])
+    assert sorted(many) == [pkg("a").key, pkg("c").key]
+    found = store.find(NodeKind.PACKAGE, {"name": "b"})
+    assert [n.key for n in found] == [pkg("b").key]
+    assert len(store.find(NodeKind.PACKAGE, {"ecosystem": "npm"})) == 3
+    assert len(store.find(NodeKind.PACKAGE, limit=2)) == 2
+    assert store.find(NodeKind.PACKAGE, {"name": "b", "version": "2.0"}) == []
+
+
+def test_edges_filters(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a", "b"]))
+    store.apply(sbom_batch(S2, ["b", "c"]))
+    lists = store.edges([EdgeKind.LISTS])
+    assert len(lists) == 4
+    from_s2 = store.edges([EdgeKind.LISTS], src=[S2])
+    assert {e.dst.key for e in from_s2} == {pkg("b").key, pkg("c").key}
+    into_b = store.edges(dst=[pkg("b")])
+    assert {(e.kind, e.src.key) for e in into_b} == {
+        (EdgeKind.LISTS, S1.key), (EdgeKind.LISTS, S2.key),
+        (EdgeKind.DEPENDS_ON, pkg("a").key), (EdgeKind.DEPENDS_ON, S2.key)}
+    assert all(e.doc in (S1.key, S2.key) for e in into_b)
+    scoped = store.edges([EdgeKind.DEPENDS_ON], doc=S2.key)
+    assert {(e.src.key, e.dst.key) for e in scoped} == {(S2.key, pkg("b").key),
+                                                        (pkg("b").key, pkg("c").key)}
+    assert store.edges([EdgeKind.LISTS], src=[NodeRef(NodeKind.SBOM, "sha256:" + "9" * 64)]) == []
+    both = store.edges([EdgeKind.DEPENDS_ON], src=[pkg("a")], dst=[pkg("b")])
+    assert len(both) == 1
+
+
+def test_traverse_depth_direction_and_scope(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a", "b", "c", "d"]))
+    store.apply(sbom_batch(S2, ["x", "c"]))
+    out = store.traverse([S1], [EdgeKind.DEPENDS_ON], Direction.OUT, max_depth=2)
+    assert [(s.depth, s.node.key) for s in out] == [(1, pkg("a").key), (2, pkg("b").key)]
+    deep = store.traverse([S1], [EdgeKind.DEPENDS_ON], Direction.OUT, max_depth=10, doc=S1.key)
+    assert [s.node.key for s in deep] == [pkg(n).key for n in "abcd"]
+    # Without the document scope, S2's edge x -> c is not reachable from S1 (direction).
+    unscoped = store.traverse([S1], [EdgeKind.DEPENDS_ON], Direction.OUT, max_depth=10)
+    assert {s.node.key for s in unscoped} == {pkg(n).key for n in "abcd"}
+    up = store.traverse([pkg("c")], [EdgeKind.DEPENDS_ON], Direction.IN, max_depth=10)
+    assert {s.node.key for s in up} == {pkg("b").key, pkg("a").key, S1.key, pkg("x").key,
+                                        S2.key}
+    assert all(s.depth >= 1 for s in up)
+    both = store.traverse([pkg("b")], [EdgeKind.DEPENDS_ON], Direction.BOTH, max_depth=1)
+    assert {s.node.key for s in both} == {pkg("a").key, pkg("c").key}
+    assert store.traverse([], [EdgeKind.DEPENDS_ON]) == []
+    assert store.traverse([S1], [EdgeKind.DEPENDS_ON], max_depth=0) == []
+
+
+def test_traverse_handles_cycles(store: GraphStore) -> None:
+    b = sbom_batch(S1, ["a", "b"])
+    b = Batch(b.document, b.nodes, [*b.edges, Edge(EdgeKind.DEPENDS_ON, pkg("b"), pkg("a"))])
+    store.apply(b)
+    steps = store.traverse([S1], [EdgeKind.DEPENDS_ON], Direction.OUT, max_depth=50)
+    assert sorted((s.edge.src.key, s.edge.dst.key) for s in steps) == sorted([
+        (S1.key, pkg("a").key), (pkg("a").key, pkg("b").key), (pkg("b").key, pkg("a").key)])
+
+
+def test_delete_document_keeps_shared_nodes(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a", "b"]))
+    store.apply(sbom_batch(S2, ["b", "c"]))
+    assert store.delete_document(S1.key) is True
+    assert store.get(pkg("a")) is None
+    assert store.get(pkg("b")) is not None
+    assert store.get(A) is not None  # S2 still describes it
+    assert store.document(S1.key) is None
+    assert store.edges(doc=S1.key) == []
+    assert store.delete_document(S1.key) is False
+    assert store.delete_document(S2.key) is True
+    assert store.counts().get("Package", 0) == 0
+
+
+def test_replaces_withdraws_old_document_atomically(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a"]))
+    new = sbom_batch(S2, ["b"])
+    store.apply(Batch(new.document, new.nodes, new.edges, replaces=[S1.key]))
+    assert store.document(S1.key) is None
+    assert store.get(pkg("a")) is None and store.get(pkg("b")) is not None
+
+
+def test_failed_apply_changes_nothing(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a"]))
+    before = (store.counts(), store.content_digest())
+    bad = sbom_batch(S2, ["b", "c"])
+    broken = Batch(bad.document, bad.nodes,
+                   [*bad.edges, Edge(EdgeKind.AFFECTED_BY, pkg("b"),
+                                     NodeRef(NodeKind.VULNERABILITY, "CVE-1"),
+                                     doc="sha256:" + "f" * 64)])
+    with pytest.raises(StoreError):
+        store.apply(broken)
+    assert (store.counts(), store.content_digest()) == before
+    assert store.document(S2.key) is None
+
+
+def test_edge_asserted_by_another_document(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a"]))
+    vuln_doc = DocumentInfo(digest="sha256:" + "e" * 64, kind="advisory", format="osv-json",
+                            name="osv.json")
+    vuln = Node(NodeKind.VULNERABILITY, "GHSA-xxxx", {"severity": "high"})
+    store.apply(Batch(vuln_doc, [vuln], []))
+    store.apply(Batch(doc(S2), [], [Edge(EdgeKind.AFFECTED_BY, pkg("a"), vuln.ref,
+                                          {"range": "<2"}, doc=vuln_doc.digest)]))
+    edges = store.edges([EdgeKind.AFFECTED_BY])
+    assert len(edges) == 1 and edges[0].doc == vuln_doc.digest
+    assert edges[0].props == {"range": "<2"}
+    store.delete_document(vuln_doc.digest)
+    assert store.edges([EdgeKind.AFFECTED_BY]) == []
+
+
+def test_documents_in_ingest_order(store: GraphStore) -> None:
+    store.apply(sbom_batch(S2, ["a"]))
+    store.apply(sbom_batch(S1, ["b"]))
+    assert [d.digest for d in store.documents()] == [S2.key, S1.key]
+    assert [d.digest for d in store.documents("sbom")] == [S2.key, S1.key]
+    assert store.documents("advisory") == []
+    seqs = [d.seq for d in store.documents()]
+    assert seqs == sorted(seqs)
+
+
+def test_export_document_round_trips(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a", "b"]))
+    exported = store.export_document(S1.key)
+    assert exported is not None
+    digest = store.content_digest()
+    store.delete_document(S1.key)
+    assert store.content_digest() != digest
+    store.apply(exported)
+    assert store.content_digest() == digest
+    assert store.export_document("sha256:" + "0" * 64) is None
+
+
+def test_records(store: GraphStore) -> None:
+    store.put_record("tokens", "t1", {"role": "reader", "n": 1})
+    store.put_record("tokens", "t2", {"role": "admin"})
+    store.put_record("tokens", "t1", {"role": "writer"})
+    assert store.get_record("tokens", "t1") == {"role": "writer"}
+    assert store.get_record("tokens", "nope") is None
+    assert [k for k, _ in store.list_records("tokens")] == ["t1", "t2"]
+    assert store.delete_record("tokens", "t1") is True
+    assert store.delete_record("tokens", "t1") is False
+    assert store.list_records("other") == []
+
+
+def test_logs_are_hash_chained(store: GraphStore) -> None:
+    for i in range(5):
+        entry = store.append_log("audit", {"i": i, "who": "alice"})
+        assert entry.seq == i + 1
+    entries = store.read_log("audit")
+    assert [e.payload["i"] for e in entries] == [0, 1, 2, 3, 4]
+    assert entries[0].prev_hash == ledger.GENESIS
+    assert ledger.verify_chain("audit", entries).ok
+    assert [e.seq for e in store.read_log("audit", after=3)] == [4, 5]
+    assert len(store.read_log("audit", limit=2)) == 2
+    assert store.read_log("other") == []
+    # A batch can append in its own transaction.
+    b = sbom_batch(S1, ["a"])
+    store.apply(Batch(b.document, b.nodes, b.edges, log=[("ledger", {"doc": S1.key})]))
+    assert store.read_log("ledger")[0].payload == {"doc": S1.key}
+
+
+def test_tampered_log_is_detected(store: GraphStore) -> None:
+    for i in range(3):
+        store.append_log("audit", {"i": i})
+    entries = store.read_log("audit")
+    edited = [entries[0], type(entries[1])(entries[1].stream, entries[1].seq, entries[1].at,
+                                           {"i": 99}, entries[1].prev_hash, entries[1].hash),
+              entries[2]]
+    report = ledger.verify_chain("audit", edited)
+    assert not report.ok and report.first_bad_seq == 2
+    dropped = ledger.verify_chain("audit", [entries[0], entries[2]])
+    assert not dropped.ok and dropped.first_bad_seq == 2
+
+
+def test_content_digest_depends_on_content(store: GraphStore) -> None:
+    empty = store.content_digest()
+    store.apply(sbom_batch(S1, ["a"]))
+    one = store.content_digest()
+    assert one != empty and one.startswith("sha256:")
+
+
+def test_migrate_is_repeatable(store: GraphStore) -> None:
+    version = store.migrate()
+    assert version >= 1
+    assert store.migrate() == version
+    store.ping()

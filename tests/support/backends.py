@@ -1,0 +1,27 @@
+"""Backends the store-level suites run against. Each name maps to a URL factory.
+
+The Neo4j entry uses the session's Neo4j test server (tests/support/neo4j_server.py),
+started once per session on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/graph.db"
+
+
+URL_FACTORIES: dict[str, Callable[[pytest.FixtureRequest, Path], str]] = {
+    "sqlite": _sqlite,
+}
+
+BACKEND_NAMES = list(URL_FACTORIES)
+
+
+def make_store_url(request: pytest.FixtureRequest, name: str, tmp_path: Path) -> str:
+    return URL_FACTORIES[name](request, tmp_path)
