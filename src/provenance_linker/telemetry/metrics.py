@@ -1,0 +1,58 @@
+"""Every metric name, in one place, spelled as the operational spec spells them.
+
+Counters and histograms are updated where events happen; gauges that describe the graph
+(vulnerabilities, malicious packages, unsigned artifacts, queue size) are computed from
+the store when scraped (see the service's collector), so every replica reports the same
+truth.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+# --- names (the spec's alerts and runbooks use these exact strings) ----------------------
+VERIFICATIONS_TOTAL = "provenance_verifications_total"
+SBOM_VULNERABILITIES = "provenance_sbom_vulnerabilities"
+MALICIOUS_PACKAGES_DETECTED_TOTAL = "malicious_packages_detected_total"
+HTTP_REQUEST_DURATION_SECONDS = "http_request_duration_seconds"
+SBOM_PROCESSING_QUEUE_SIZE = "sbom_processing_queue_size"
+GRAPH_DATABASE_UP = "provenance_graph_database_up"
+UNAUTHORIZED_MODIFICATIONS_TOTAL = "provenance_unauthorized_modifications_total"
+UNSIGNED_ARTIFACTS_IN_PRODUCTION = "provenance_unsigned_artifacts_in_production"
+VERIFICATION_BYPASS_ACTIVE = "provenance_verification_bypass_active"
+
+# --- label names ----------------------------------------------------------------------------
+VERIFICATION_LABELS = ("result", "artifact_type", "failure_reason")
+SEVERITY_LABELS = ("severity",)
+MALICIOUS_LABELS = ("ecosystem", "package", "version", "advisory")
+HTTP_LABELS = ("endpoint", "method", "status")
+UNSIGNED_LABELS = ("artifact_name", "deployment", "namespace", "environment")
+
+# --- event metrics (process-local; the service aggregates across workers) -----------------
+verifications_total = Counter(
+    VERIFICATIONS_TOTAL.removesuffix("_total"),
+    "Artifact verifications by result (success, failure, bypassed), artifact type and reason.",
+    VERIFICATION_LABELS,
+)
+unauthorized_modifications_total = Counter(
+    UNAUTHORIZED_MODIFICATIONS_TOTAL.removesuffix("_total"),
+    "Refused attempts to modify provenance data (no token, wrong role, blocked, revoked).",
+    ("route", "reason"),
+)
+http_request_duration_seconds = Histogram(
+    HTTP_REQUEST_DURATION_SECONDS,
+    "HTTP request latency by route template, method and status.",
+    HTTP_LABELS,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+graph_database_up = Gauge(
+    GRAPH_DATABASE_UP, "1 when the graph database answers, 0 when it does not.")
+verification_bypass_active = Gauge(
+    VERIFICATION_BYPASS_ACTIVE, "1 while the emergency verification bypass is enabled.")
+
+ALL_METRIC_NAMES = (
+    VERIFICATIONS_TOTAL, SBOM_VULNERABILITIES, MALICIOUS_PACKAGES_DETECTED_TOTAL,
+    HTTP_REQUEST_DURATION_SECONDS, SBOM_PROCESSING_QUEUE_SIZE, GRAPH_DATABASE_UP,
+    UNAUTHORIZED_MODIFICATIONS_TOTAL, UNSIGNED_ARTIFACTS_IN_PRODUCTION,
+    VERIFICATION_BYPASS_ACTIVE,
+)
