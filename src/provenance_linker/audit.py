@@ -1,0 +1,30 @@
+"""The audit trail: who changed provenance data, from where, what, when, with what outcome.
+
+Entries live in the store's hash-chained `audit` log (one chain shared by every replica),
+so editing or deleting a past entry is detectable with `verify()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .ledger import ChainReport, verify_chain
+from .model import LogEntry
+from .store.interface import GraphStore
+
+AUDIT_STREAM = "audit"
+
+
+def record(store: GraphStore, *, action: str, actor: str, outcome: str = "ok",
+           source_ip: str | None = None, target: str | None = None,
+           **details: Any) -> LogEntry:
+    """Append one audit entry. `action` names what was attempted (e.g. `ingest`,
+    `tokens.create`, `bypass.enable`), `outcome` is `ok`, `refused` or `failed`."""
+    payload: dict[str, Any] = {"action": action, "actor": actor, "outcome": outcome,
+                               "source_ip": source_ip, "target": target}
+    payload.update(details)
+    return store.append_log(AUDIT_STREAM, payload)
+
+
+def verify(store: GraphStore, stream: str = AUDIT_STREAM) -> ChainReport:
+    return verify_chain(stream, store.read_log(stream))
