@@ -10,6 +10,6 @@ if [ ! -f "$PROVENANCE_CORPUS/MANIFEST.tsv" ]; then
   echo "error: corpus not found at $PROVENANCE_CORPUS (set PROVENANCE_CORPUS)" >&2
   exit 1
 fi
-.venv/bin/ruff check src tests bench
+.venv/bin/ruff check src tests $( [ -d bench ] && echo bench )
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"
