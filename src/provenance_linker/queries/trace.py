@@ -64,8 +64,6 @@ def trace(store: GraphStore, ref: ArtifactRef | str) -> dict[str, Any]:
         linked = store.edges([EdgeKind.IS], src=[e.dst for e in listed])
         described = {e.dst.key for e in store.edges([EdgeKind.DESCRIBES],
                                                     dst=[e.dst for e in linked])}
-        result["contains_artifacts"] = sorted(
-            ({"package": e.src.key, "artifact": e.dst.key} for e in linked
-             if e.dst.key in described),
-            key=lambda x: (x["package"], x["artifact"]))
+        pairs = {(e.src.key, e.dst.key) for e in linked if e.dst.key in described}
+        result["contains_artifacts"] = [{"package": p, "artifact": a} for p, a in sorted(pairs)]
     return result
