@@ -143,3 +143,90 @@ def demo_images() -> list[GeneratedSbom]:
     web = cyclonedx_sbom("registry.acme.test/storefront/web:2.0.0", 80, seed=3,
                          base_image=base)
     return [base, api, web]
+
+
+# --- advisories and a cluster snapshot for the demo images (our own records) -----------
+
+def _osv(vuln_id: str, summary: str, affected: list[dict[str, Any]], **extra: Any
+         ) -> dict[str, Any]:
+    return {"schema_version": "1.6.0", "id": vuln_id, "modified": "2026-11-01T00:00:00Z",
+            "published": "2026-10-15T00:00:00Z", "summary": summary,
+            "details": summary + " (sample record for the provenance-linker demo).",
+            "affected": affected, **extra}
+
+
+def demo_advisories(images: list[GeneratedSbom]) -> list[dict[str, Any]]:
+    """Sample OSV records affecting the well-known demo packages, and a
+    malicious-package record naming one of the base image's packages."""
+    base_npm = next(c for c in images[0].document["components"]
+                    if c["purl"].startswith("pkg:npm/"))
+    npm_name = f"{base_npm['group']}/{base_npm['name']}" if base_npm.get("group") \
+        else base_npm["name"]
+    return [
+        _osv("DEMO-2026-0001", "Message lookups in the logging core can load remote code",
+             [{"package": {"ecosystem": "Maven",
+                           "name": "org.apache.logging.log4j:log4j-core"},
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0"},
+                                                           {"fixed": "2.15.0"}]}]}],
+             aliases=["CVE-2021-44228"],
+             severity=[{"type": "CVSS_V3",
+                        "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"}]),
+        _osv("DEMO-2026-0002", "Unsafe full loader constructs arbitrary objects",
+             [{"package": {"ecosystem": "PyPI", "name": "PyYAML"},
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"},
+                                                           {"fixed": "5.4"}]}]}],
+             database_specific={"severity": "MODERATE"}),
+        _osv("DEMO-2026-0003", "Template helper allows command injection",
+             [{"package": {"ecosystem": "npm", "name": "lodash"},
+               "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"},
+                                                        {"fixed": "4.17.21"}]}]}],
+             severity=[{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:H/UI:N/"
+                                                    "VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}]),
+        _osv("MAL-DEMO-2026-0001", f"Malicious code in {npm_name} (npm)",
+             [{"package": {"ecosystem": "npm", "name": npm_name},
+               "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}],
+               "versions": [base_npm["version"]]}],
+             database_specific={"malicious-packages-origins": [
+                 {"source": "provenance-linker-demo", "id": "demo-1"}]}),
+    ]
+
+
+def demo_cluster(images: list[GeneratedSbom]) -> dict[str, Any]:
+    """`kubectl get deploy,pods -A -o json` as a production cluster running the app images:
+    one pinned by digest, one by tag with the digest only in the Pod's status."""
+    _, api, web = images
+    api_repo = api.name.rsplit(":", 1)[0]
+
+    def deployment(name: str, namespace: str, image: str) -> dict[str, Any]:
+        labels = {"app": name, "environment": "production"}
+        return {"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": name, "namespace": namespace, "labels": labels},
+                "spec": {"replicas": 3, "template": {"metadata": {"labels": labels},
+                         "spec": {"containers": [{"name": name, "image": image}]}}}}
+
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": "storefront-web-7c9f8d6b5-x2k4q", "namespace": "storefront",
+                        "labels": {"app": "storefront-web", "environment": "production",
+                                   "pod-template-hash": "7c9f8d6b5"},
+                        "ownerReferences": [{"kind": "ReplicaSet",
+                                             "name": "storefront-web-7c9f8d6b5"}]},
+           "spec": {"containers": [{"name": "storefront-web", "image": web.name}]},
+           "status": {"containerStatuses": [{"name": "storefront-web",
+                                             "imageID": f"{web.name.rsplit(':', 1)[0]}@"
+                                                        f"{web.digest}"}]}}
+    return {"apiVersion": "v1", "kind": "List", "items": [
+        deployment("payments-api", "payments", f"{api_repo}@{api.digest}"),
+        deployment("storefront-web", "storefront", web.name),
+        pod,
+    ]}
+
+
+def demo_provenance(image: GeneratedSbom) -> dict[str, Any]:
+    """SLSA provenance (in-toto Statement v1) for a demo image, from our own CI names."""
+    from .trust.signing import slsa_provenance
+
+    repository = "https://git.acme.test/" + image.name.split("/", 1)[1].split(":")[0]
+    return slsa_provenance([(image.name, image.digest)],
+                           builder_id="https://ci.acme.test/builders/release@v2",
+                           repository=repository, commit=digest_of("commit", image.name)[7:47],
+                           ref="refs/heads/main", invocation_id=f"demo-{image.digest[7:19]}")

@@ -29,6 +29,7 @@ class IngestOptions:
     strict: bool = False
     artifact: ArtifactRef | None = None  # the subject, when the document does not say
     environment: str | None = None  # for deployments
+    cluster: str | None = None  # for deployments: the cluster the snapshot came from
     limits: Limits = Limits()
     actor: Mapping[str, Any] | None = None  # who asked (recorded in the ledger)
 
@@ -69,10 +70,15 @@ Enricher = Callable[[GraphStore, Batch], Batch]
 
 # DocumentKind -> "module:function" building a batch from a parsed record.
 BUILDERS: dict[DocumentKind, str] = {
-    DocumentKind.SBOM: "provenance_linker.linker:build_sbom",
+    DocumentKind.SBOM: "provenance_linker.vulns.vex:build_sbom",  # SBOM + embedded VEX
+    DocumentKind.ATTESTATION: "provenance_linker.trust.evidence_graph:build_evidence",
+    DocumentKind.SIGNATURE: "provenance_linker.trust.evidence_graph:build_evidence",
+    DocumentKind.ADVISORY: "provenance_linker.vulns.enrich:build_advisory",
+    DocumentKind.VEX: "provenance_linker.vulns.vex:build_openvex",
+    DocumentKind.DEPLOYMENT: "provenance_linker.deploy_graph:build_deployments",
 }
 # Enrichers run on every batch before it is applied (e.g. advisory matching).
-ENRICHERS: list[str] = []
+ENRICHERS: list[str] = ["provenance_linker.vulns.enrich:match_new_packages"]
 
 
 def _load(target: str) -> Any:
@@ -138,6 +144,7 @@ class Linker:
         builder = cast(Builder, _load(target))
         ctx = _Context(self.store, options, self._clock().isoformat())
         built = builder(record, document, ctx)
+        del record  # the batch has everything now; keep peak memory to one copy
         batch = built.batch
         for enrich in self._enrichers:
             batch = enrich(self.store, batch)

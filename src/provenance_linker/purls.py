@@ -73,8 +73,31 @@ class PurlError(ValueError):
     pass
 
 
+# Purls already in canonical form with nothing packageurl-python would change: lowercase
+# type/namespace/name of types without special rules, only never-escaped characters, no
+# qualifiers or subpath. Most scanner output looks like this; parsing it by hand skips
+# packageurl's five normalisation passes per purl (the largest cost of SBOM ingest).
+# tests/unit/test_purls_fast.py checks the fast path against packageurl-python.
+_SIMPLE_PURL = re.compile(
+    r"pkg:(npm|maven|golang|cargo|gem|nuget|deb|apk|rpm|composer|generic|conan|hex|swift"
+    r"|cocoapods|cran|github|bitbucket)/((?:[a-z0-9][a-z0-9._~-]*/)*)([a-z0-9][a-z0-9._~-]*)"
+    r"(?:@([A-Za-z0-9][A-Za-z0-9._~:-]*))?")
+
+
+def simple_purl(value: str) -> ParsedPurl | None:
+    match = _SIMPLE_PURL.fullmatch(value)
+    if match is None:
+        return None
+    type_, namespace, name, version = match.groups()
+    return ParsedPurl(canonical=value, type=type_, namespace=namespace.rstrip("/") or None,
+                      name=name, version=version or None, qualifiers={}, subpath=None)
+
+
 @lru_cache(maxsize=262_144)
 def parse_purl(value: str) -> ParsedPurl:
+    fast = simple_purl(value)
+    if fast is not None:
+        return fast
     try:
         purl = PackageURL.from_string(value.strip())
     except ValueError as exc:

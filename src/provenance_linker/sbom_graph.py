@@ -30,6 +30,7 @@ class SbomSummary:
     dependency_edges: int = 0  # distinct package-level edges stored (refs sharing a purl merge)
     contains_edges: int = 0
     linked_artifacts: int = 0
+    files: int = 0  # SPDX files: counted, not stored as packages
     subject: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -92,6 +93,7 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
                now: str) -> tuple[Batch, SbomSummary]:
     summary = SbomSummary(component_entries=len(record.components),
                           dependency_entries=record.dependency_entries,
+                          files=record.counts.get("files", 0),
                           warnings=list(record.warnings))
     sbom = NodeRef(NodeKind.SBOM, document.digest)
     nodes: list[Node] = []
@@ -181,6 +183,7 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
         "dependency_edges": summary.dependency_edges,
         "warnings": summary.warnings[:MAX_STORED_WARNINGS],
         "warning_count": len(summary.warnings),
+        "counts": record.counts or None,
     }))
     info = DocumentInfo(digest=document.digest, kind=str(document.kind),
                         format=str(document.format), name=document.name,

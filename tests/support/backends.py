@@ -16,8 +16,17 @@ def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/graph.db"
 
 
+def _neo4j(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    from .neo4j_server import shared_server
+
+    server = shared_server(request.config)
+    server.clean()
+    return server.url
+
+
 URL_FACTORIES: dict[str, Callable[[pytest.FixtureRequest, Path], str]] = {
     "sqlite": _sqlite,
+    "neo4j": _neo4j,
 }
 
 BACKEND_NAMES = list(URL_FACTORIES)

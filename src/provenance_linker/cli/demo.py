@@ -12,6 +12,8 @@ from ..documents import Limits
 from ..linker import IngestOptions, Linker
 from ..queries.trace import trace
 from .context import state
+from .demo_trust import demo_trust
+from .demo_vulns import demo_vulnerabilities
 from .files import read_document
 from .output import console
 from .query import _render_trace
@@ -41,3 +43,5 @@ def demo(
     _render_trace(trace(store, images[1].name))
     console.print(f"\nTry: provenance-linker --db {state(ctx).settings.db_url} query trace "
                   f"--artifact {images[1].name} --output json", highlight=False)
+    demo_vulnerabilities(store, images, out, state(ctx).settings.db_url)
+    demo_trust(store, images, out, state(ctx).settings.db_url)

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..documents import DocumentKind
+from ..documents import Document, DocumentKind, Limits
 from ..errors import InvalidDocument, ProvenanceError
 from ..linker import IngestOptions, Linker
 from ..refs import parse_ref
 from .context import state
+from .feeds import iter_feed_documents
 from .files import iter_documents
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, err_console, table
 
 app = typer.Typer(help="Load SBOMs, advisories, attestations, signatures and deployments.",
                   no_args_is_help=True)
+
+DocumentReader = Callable[[Sequence[Path], Limits],
+                          Iterator[tuple[Path, Document | None, Exception | None]]]
 
 KIND_COMMAND = {
     DocumentKind.SBOM: "ingest sbom",
@@ -31,13 +35,14 @@ KIND_COMMAND = {
 
 
 def run_ingest(ctx: typer.Context, paths: Sequence[Path], accepted: set[DocumentKind],
-               options: IngestOptions, output: OutputFormat) -> None:
+               options: IngestOptions, output: OutputFormat,
+               reader: DocumentReader = iter_documents) -> None:
     """Ingest every file, continue past bad ones, print a summary; exit 1 if any refused."""
     st = state(ctx)
     linker = Linker(st.store())
     ingested: list[dict[str, Any]] = []
     refused: list[dict[str, str]] = []
-    documents = list(iter_documents(paths, options.limits))
+    documents = list(reader(paths, options.limits))
     show_progress = output == OutputFormat.TABLE and len(documents) > 1
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   MofNCompleteColumn(), TextColumn("ok {task.fields[ok]} refused "
@@ -106,3 +111,34 @@ def ingest_sbom(
     options = IngestOptions(strict=strict, artifact=parse_ref(artifact) if artifact else None,
                             limits=settings.limits)
     run_ingest(ctx, paths, {DocumentKind.SBOM}, options, output)
+
+
+@app.command("advisories")
+def ingest_advisories(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help="OSV JSON/YAML records, directories of them, "
+                                       "OSV all.zip archives, or OpenVEX documents"),
+    strict: bool = typer.Option(False, "--strict", help="refuse records without 'modified'"),
+    output: OutputFormat = OUTPUT_OPTION,
+) -> None:
+    """Ingest OSV advisories (incl. MAL- malicious-package records) and OpenVEX."""
+    options = IngestOptions(strict=strict, limits=state(ctx).settings.limits)
+    run_ingest(ctx, paths, {DocumentKind.ADVISORY, DocumentKind.VEX}, options, output,
+               reader=iter_feed_documents)
+
+
+@app.command("deployments")
+def ingest_deployments(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help="`kubectl get deploy,sts,ds,pods -A -o json` "
+                                       "output (a List or single objects, JSON or YAML)"),
+    environment: str | None = typer.Option(None, "--environment", help="environment of every "
+                                           "workload (default: env label or namespace name)"),
+    cluster: str | None = typer.Option(None, "--cluster", help="cluster name (default: "
+                                       "'default')"),
+    output: OutputFormat = OUTPUT_OPTION,
+) -> None:
+    """Ingest Kubernetes workload snapshots: what runs where, by image digest."""
+    options = IngestOptions(environment=environment, cluster=cluster,
+                            limits=state(ctx).settings.limits)
+    run_ingest(ctx, paths, {DocumentKind.DEPLOYMENT}, options, output)

@@ -12,8 +12,24 @@ from ..config import Settings
 from ..errors import ProvenanceError
 from ..telemetry import events
 from ..telemetry import logging as tlog
+from . import (  # noqa: F401
+    audit_cmd,
+    auth_cmd,
+    bypass_cmd,
+    ingest,
+    ingest_evidence,
+    keys,
+    query,
+    query_unsigned,
+    query_vulns,
+    serve,
+    store_cmd,
+    throttle_cmd,
+    tokens_cmd,
+    verify,
+)
 from . import demo as demo_cmd
-from . import ingest, query, store_cmd
+from . import queue as queue_cmd
 from .context import AppState
 from .errors import report
 from .output import err_console
@@ -30,6 +46,16 @@ app.add_typer(ingest.app, name="ingest")
 app.add_typer(query.app, name="query")
 app.add_typer(store_cmd.app, name="store")
 app.command("demo")(demo_cmd.demo)
+app.command("serve")(serve.serve)
+app.command("worker")(queue_cmd.worker)
+app.add_typer(queue_cmd.app, name="queue")
+app.add_typer(tokens_cmd.app, name="tokens")
+app.add_typer(auth_cmd.app, name="auth")
+app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(throttle_cmd.app, name="throttle")
+app.add_typer(keys.app, name="keys")
+app.add_typer(bypass_cmd.app, name="bypass")
+app.command("verify")(verify.verify)
 
 
 def _version(value: bool) -> None:

@@ -8,10 +8,12 @@ import typer
 
 from ..queries.trace import trace
 from .context import state
+from .diff_cmd import diff_command
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
 app = typer.Typer(help="Ask the graph: trace, diff, vulnerabilities, blast radius.",
                   no_args_is_help=True)
+app.command("diff")(diff_command)
 
 
 @app.command("trace")

@@ -7,7 +7,7 @@ import typer
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
-app = typer.Typer(help="Manage the graph store: migrate, stats.", no_args_is_help=True)
+app = typer.Typer(help="Manage the graph store: migrate, stats, copy.", no_args_is_help=True)
 
 
 @app.command("migrate")
@@ -23,3 +23,27 @@ def stats(ctx: typer.Context, output: OutputFormat = OUTPUT_OPTION) -> None:
     counts = state(ctx).store().counts()
     emit(counts, output, lambda c: console.print(
         table("Graph", ["kind", "count"], sorted(c.items()))))
+
+
+@app.command("copy")
+def copy(ctx: typer.Context,
+         source: str | None = typer.Option(None, "--from", help="store URL to copy from "
+                                           "(default: --db)"),
+         target: str = typer.Option(..., "--to", help="empty store URL to copy into"),
+         output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Copy the whole graph, records and logs to another store, then verify the copy."""
+    from ..store import open_store
+    from ..store.copy import copy_store
+
+    src = open_store(source) if source else state(ctx).store()
+    dst = open_store(target)
+    try:
+        report = copy_store(src, dst).as_dict()
+    finally:
+        dst.close()
+        if source:
+            src.close()
+    emit(report, output, lambda r: console.print(table(
+        "Copy (verified)", ["", ""],
+        [(k, r[k]) for k in ("source", "target", "documents", "records", "log_entries",
+                             "target_digest")]), highlight=False))

@@ -20,6 +20,23 @@ class ParseOptions:
 # Format -> "module:function"; the function takes (Document, ParseOptions).
 PARSERS: dict[Format, str] = {
     Format.CYCLONEDX_JSON: "provenance_linker.formats.cyclonedx:parse",
+    Format.CYCLONEDX_XML: "provenance_linker.formats.cyclonedx_xml:parse",
+    Format.SPDX_JSON: "provenance_linker.formats.spdx_fast:parse_json",
+    Format.SPDX_YAML: "provenance_linker.formats.spdx_fast:parse_yaml",
+    Format.SPDX_TAG_VALUE: "provenance_linker.formats.spdx_tagvalue:parse",
+    Format.SPDX_XML: "provenance_linker.formats.spdx:parse_xml_document",
+    Format.SPDX_RDF: "provenance_linker.formats.spdx:parse_rdf",
+    Format.SPDX3_JSONLD: "provenance_linker.formats.spdx:parse_spdx3",
+    Format.SIGSTORE_BUNDLE: "provenance_linker.formats.sigstore_bundle:parse",
+    Format.DSSE: "provenance_linker.formats.dsse:parse",
+    Format.INTOTO_STATEMENT: "provenance_linker.formats.intoto:parse",
+    Format.INTOTO_LINK: "provenance_linker.formats.intoto:parse",
+    Format.INTOTO_LAYOUT: "provenance_linker.formats.intoto:parse",
+    Format.COSIGN_SIGNATURES: "provenance_linker.formats.cosign:parse",
+    Format.OSV_JSON: "provenance_linker.formats.osv:parse",
+    Format.OSV_YAML: "provenance_linker.formats.osv:parse",
+    Format.OPENVEX: "provenance_linker.formats.openvex:parse",
+    Format.KUBERNETES: "provenance_linker.formats.kubernetes:parse",
 }
 
 

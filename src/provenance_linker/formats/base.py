@@ -54,6 +54,7 @@ class SbomRecord:
     contains: list[tuple[str, str]] = field(default_factory=list)  # (parent ref, child ref)
     warnings: list[str] = field(default_factory=list)
     vulnerabilities: list[dict[str, Any]] = field(default_factory=list)  # raw VEX entries
+    counts: dict[str, int] = field(default_factory=dict)  # document elements (SPDX files…)
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

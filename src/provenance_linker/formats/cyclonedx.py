@@ -1,20 +1,21 @@
 """CycloneDX JSON (spec 1.2–1.6) → SbomRecord.
 
-The hot path reads the JSON with orjson and walks it directly: building
+The hot path reads the JSON (formats/jsonio.py) and walks it directly: building
 cyclonedx-python-lib's object model for a 10,000-component BOM costs seconds, so the
-library is kept for validation (see formats/validation.py), not for reading.
+library's schema files are kept for validation (see formats/validation.py), not for
+reading.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
 from . import ParseOptions
 from .base import Component, SbomRecord, Subject
+from .jsonio import loads
+from .limits import check_json_depth
 
 SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
 _HASH_NAMES = {"SHA-1", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512",
@@ -22,15 +23,14 @@ _HASH_NAMES = {"SHA-1", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384",
 
 
 def parse(document: Document, options: ParseOptions) -> SbomRecord:
-    try:
-        bom = orjson.loads(document.text)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidDocument(f"malformed JSON: {exc}", where=document.name) from exc
-    if options.strict:
-        from .validation import validate_cyclonedx_json
+    bom = loads(document.text, document.name)
+    check_json_depth(bom, document.name, options.limits.max_depth)
+    from .validation import cyclonedx_json_warnings
 
-        validate_cyclonedx_json(document, bom)
-    return read_bom(bom, document.name, options)
+    problems = cyclonedx_json_warnings(document, bom, strict=options.strict)
+    record = read_bom(bom, document.name, options)
+    record.warnings[:0] = problems
+    return record
 
 
 def read_bom(bom: Any, where: str, options: ParseOptions) -> SbomRecord:

@@ -119,3 +119,17 @@ class GraphStore(Protocol):
         ...
 
     def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]: ...
+
+    # --- copying a whole store (store/copy.py)
+    def record_collections(self) -> list[str]:
+        """Names of the record collections that hold at least one record."""
+        ...
+
+    def log_streams(self) -> list[str]:
+        """Names of the logs that hold at least one entry."""
+        ...
+
+    def import_log(self, stream: str, entries: Sequence[LogEntry]) -> int:
+        """Store entries read from another store verbatim (same seq, time and hashes);
+        they must continue this store's chain (StoreError otherwise)."""
+        ...

@@ -34,6 +34,7 @@ from ..model import (
     TraversalStep,
 )
 from ..telemetry.logging import timed_query
+from .chain import check_continuation
 from .digest import graph_digest
 
 CHUNK = 900  # stays below SQLite's bound-parameter limit
@@ -194,7 +195,7 @@ class SqliteStore:
                 "ON CONFLICT(kind, key) DO UPDATE SET props = json_patch(nodes.props, "
                 "excluded.props) WHERE excluded.props <> '{}' AND nodes.props <> "
                 "json_patch(nodes.props, excluded.props)",
-                [(k, key, _dumps(p)) for (k, key), p in merged.items()],
+                ((k, key, _dumps(p)) for (k, key), p in merged.items()),  # streamed
             )
             ids = self._node_ids(conn, merged.keys())
             doc_ids = {doc_digest: doc_id}
@@ -207,12 +208,12 @@ class SqliteStore:
                 "INSERT INTO edges(kind, src, dst, doc_id, props) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props "
                 "WHERE edges.props <> excluded.props",
-                [
+                (
                     (str(e.kind), ids[(str(e.src.kind), e.src.key)],
                      ids[(str(e.dst.kind), e.dst.key)], doc_ids[e.doc or doc_digest],
                      _dumps(e.props))
                     for e in batch.edges
-                ],
+                ),
             )
             for stream, payload in batch.log:
                 self._append_log(conn, stream, payload)
@@ -226,7 +227,7 @@ class SqliteStore:
             "INSERT INTO documents(digest, kind, format, name, meta, ingested_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (doc.digest, doc.kind, doc.format, doc.name, _dumps(doc.meta),
-             self._clock().isoformat()),
+             doc.ingested_at or self._clock().isoformat()),  # kept when copied
         )
         return int(cur.lastrowid or 0), True
 
@@ -378,6 +379,28 @@ class SqliteStore:
                 results += [self._edge(r) for r in conn.execute(sql, params)]
         return results
 
+    def edges_into_by_documents(self, kind: EdgeKind, dst: Sequence[NodeRef],
+                                docs: Sequence[str]) -> list[Edge]:
+        """Edges of `kind` into `dst` asserted by any of `docs` (blast-radius paths:
+        one query per level instead of one per SBOM)."""
+        conn = self._conn()
+        dst_ids = list(self._node_ids(conn, {(str(r.kind), r.key) for r in dst}).values())
+        doc_ids: list[int] = []
+        for chunk in _chunks(list(dict.fromkeys(docs)), 400):
+            doc_ids += [r[0] for r in conn.execute(
+                f"SELECT id FROM documents WHERE digest IN ({','.join('?' * len(chunk))})",
+                list(chunk))]
+        results: list[Edge] = []
+        with timed_query("edges_into_by_documents", self.backend):
+            for dst_chunk in _chunks(dst_ids, 400):
+                for doc_chunk in _chunks(doc_ids, 400):
+                    sql = (self._EDGE_SELECT + f" WHERE e.kind = ? AND e.dst IN "
+                           f"({','.join('?' * len(dst_chunk))}) AND e.doc_id IN "
+                           f"({','.join('?' * len(doc_chunk))}) ORDER BY e.id")
+                    results += [self._edge(r) for r in conn.execute(
+                        sql, [str(kind), *dst_chunk, *doc_chunk])]
+        return results
+
     def traverse(self, start: Sequence[NodeRef], edge_kinds: Sequence[EdgeKind],
                  direction: Direction = Direction.OUT, max_depth: int = 1,
                  doc: str | None = None) -> list[TraversalStep]:
@@ -517,3 +540,26 @@ class SqliteStore:
             params.append(limit)
         return [LogEntry(stream, s, at, _loads(p), prev, h)
                 for s, at, p, prev, h in self._conn().execute(sql, params)]
+
+    # --- copying a whole store (store/copy.py) -----------------------------------------
+    def record_collections(self) -> list[str]:
+        return [r[0] for r in self._conn().execute(
+            "SELECT DISTINCT collection FROM records ORDER BY collection")]
+
+    def log_streams(self) -> list[str]:
+        return [r[0] for r in self._conn().execute(
+            "SELECT DISTINCT stream FROM logs ORDER BY stream")]
+
+    def import_log(self, stream: str, entries: Sequence[LogEntry]) -> int:
+        """Write entries copied from another store verbatim; they must continue the chain."""
+        if not entries:
+            return 0
+        with self._write() as conn:
+            row = conn.execute("SELECT seq, hash FROM logs WHERE stream = ? ORDER BY seq "
+                               "DESC LIMIT 1", (stream,)).fetchone()
+            last, prev = (row[0], row[1]) if row else (0, ledger.GENESIS)
+            check_continuation(stream, entries, last, prev)
+            conn.executemany("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)", [
+                (stream, e.seq, e.at, orjson.dumps(dict(e.payload)).decode(), e.prev_hash,
+                 e.hash) for e in entries])
+        return len(entries)

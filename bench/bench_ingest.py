@@ -1,0 +1,154 @@
+"""SBOM ingest benchmark: 10,000-component CycloneDX JSON and the same content as SPDX
+JSON into SQLite, 1,000 SBOMs of 500 components, and peak memory.
+
+    .venv/bin/python bench/bench_ingest.py [--quick] [--components N] [--sboms N]
+
+Runs on one core (sched_setaffinity) through the real path: documents.load → Linker.ingest
+(parse, validation, graph building, enrichers, one SQLite transaction). Targets: 10k
+CycloneDX < 1 s, 10k SPDX < 2 s, 1,000 × 500 < 120 s, peak memory < 10x the file size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from provenance_linker import formats
+from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.demo_spdx import spdx_sbom
+from provenance_linker.documents import load
+from provenance_linker.linker import Linker
+from provenance_linker.sbom_graph import sbom_batch
+from provenance_linker.store import open_store
+from provenance_linker.store.interface import GraphStore
+
+
+def _store(folder: str, name: str) -> GraphStore:
+    return open_store(f"sqlite:///{folder}/{name}.db")
+
+
+def _best(runs: int, make: Callable[[], float]) -> float:
+    return min(make() for _ in range(runs))
+
+
+def single(label: str, data: bytes, folder: str, runs: int) -> dict[str, Any]:
+    """Wall time of load + ingest on a fresh store (best of `runs`), plus a breakdown."""
+    counter = iter(range(1_000_000))
+
+    cpu: list[float] = []
+
+    def once() -> float:
+        store = _store(folder, f"{label}-{next(counter)}")
+        start, start_cpu = time.perf_counter(), time.process_time()
+        Linker(store).ingest(load(data, f"{label}.json"))
+        elapsed = time.perf_counter() - start
+        cpu.append(time.process_time() - start_cpu)
+        store.close()
+        return elapsed
+
+    total = _best(runs, once)
+    store = _store(folder, f"{label}-stages")
+    t0 = time.perf_counter()
+    document = load(data, f"{label}.json")
+    t1 = time.perf_counter()
+    record = formats.parse(document)
+    t2 = time.perf_counter()
+    batch, _ = sbom_batch(record, document, None, "2026-11-01T00:00:00Z")
+    t3 = time.perf_counter()
+    store.apply(batch)
+    t4 = time.perf_counter()
+    store.close()
+    return {"label": label, "bytes": len(data), "components": len(record.components),
+            "total_s": total, "cpu_s": min(cpu),
+            "components_per_s": len(record.components) / total,
+            "load_s": t1 - t0, "parse_validate_s": t2 - t1, "graph_s": t3 - t2,
+            "apply_s": t4 - t3}
+
+
+def many(count: int, components: int, folder: str) -> dict[str, Any]:
+    documents = [orjson.dumps(cyclonedx_sbom(f"registry.acme.test/fleet/app-{i}:1.0",
+                                             components, seed=i).document)
+                 for i in range(count)]
+    store = _store(folder, "many")
+    linker = Linker(store)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    for index, data in enumerate(documents):
+        linker.ingest(load(data, f"sbom-{index}.json"))
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - start_cpu
+    counts = store.counts()
+    store.close()
+    return {"sboms": count, "components_each": components, "total_s": elapsed, "cpu_s": cpu,
+            "sboms_per_s": count / elapsed, "components_per_s": count * components / elapsed,
+            "packages_stored": counts.get("Package", 0)}
+
+
+def peak_memory(data: bytes, folder: str) -> dict[str, Any]:
+    store = _store(folder, "memory")
+    tracemalloc.start()
+    Linker(store).ingest(load(data, "memory.json"))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    store.close()
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"file_bytes": len(data), "python_peak_bytes": peak,
+            "peak_over_file": peak / len(data), "max_rss_bytes": rss_kib * 1024}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="reduced run (100 SBOMs, 1 run)")
+    parser.add_argument("--components", type=int, default=10_000)
+    parser.add_argument("--sboms", type=int, default=None)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    runs = 1 if args.quick else 3
+    sboms = args.sboms or (100 if args.quick else 1_000)
+    generated = cyclonedx_sbom("registry.acme.test/bench/app:1.0", args.components)
+    cdx = orjson.dumps(generated.document)
+    spdx = orjson.dumps(spdx_sbom(generated))
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        results["cyclonedx"] = single("cyclonedx", cdx, folder, runs)
+        results["spdx"] = single("spdx", spdx, folder, runs)
+        results["many"] = many(sboms, 500, folder)
+        results["memory_cyclonedx"] = peak_memory(cdx, folder)
+        results["memory_spdx"] = peak_memory(spdx, folder)
+    if args.json:
+        print(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode())
+        return 0
+    for key in ("cyclonedx", "spdx"):
+        r = results[key]
+        print(f"{key:10} {r['components']:>6} components {r['bytes'] / 1e6:6.1f} MB  "
+              f"total {r['total_s']:.3f} s (cpu {r['cpu_s']:.3f} s, "
+              f"{r['components_per_s']:,.0f} components/s)  "
+              f"load {r['load_s']:.3f}  parse+validate {r['parse_validate_s']:.3f}  "
+              f"graph {r['graph_s']:.3f}  apply {r['apply_s']:.3f}")
+    m = results["many"]
+    print(f"many       {m['sboms']} SBOMs x {m['components_each']}: {m['total_s']:.1f} s "
+          f"(cpu {m['cpu_s']:.1f} s) "
+          f"({m['sboms_per_s']:.1f} SBOMs/s, {m['components_per_s']:,.0f} components/s, "
+          f"{m['packages_stored']} packages stored)")
+    for key in ("memory_cyclonedx", "memory_spdx"):
+        r = results[key]
+        print(f"{key:17} file {r['file_bytes'] / 1e6:.1f} MB  python peak "
+              f"{r['python_peak_bytes'] / 1e6:.1f} MB ({r['peak_over_file']:.1f}x)  "
+              f"max RSS {r['max_rss_bytes'] / 1e6:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    raise SystemExit(main(sys.argv[1:]))

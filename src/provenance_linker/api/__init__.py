@@ -1,0 +1,1 @@
+"""The REST API (component provenance-api): FastAPI app factory in app.py."""

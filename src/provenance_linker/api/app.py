@@ -1,0 +1,63 @@
+"""The FastAPI app factory (component provenance-api).
+
+`provenance-linker serve` runs `create_app` under uvicorn (one app per worker process);
+tests call it directly with explicit settings.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .. import __version__
+from ..config import Settings
+from ..telemetry import events
+from ..telemetry import logging as tlog
+from ..telemetry.memory import RssWatch
+from . import problems
+from .deps import Service, _env_int
+from .middleware import ServiceMiddleware
+from .routes import analysis, artifacts, audit, health, jobs, uploads
+
+# Routers of other areas, included when their module is present ("module" with `router`).
+OPTIONAL_ROUTERS: list[str] = []
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    # The verification deployment runs the same app under its own component name.
+    component = os.environ.get("PROVENANCE_COMPONENT", events.COMPONENT_API)
+    if component not in (events.COMPONENT_API, events.COMPONENT_VERIFIER):
+        component = events.COMPONENT_API
+    tlog.configure(component,
+                   level=os.environ.get("PROVENANCE_LOG_LEVEL", "INFO"),
+                   slow_query_seconds=settings.slow_query_seconds)
+    svc = Service.from_settings(settings)
+    watch = RssWatch(_env_int("PROVENANCE_MEMORY_WARN_MB", 1024) * 1024 * 1024)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        watch.start()
+        tlog.get_logger().info("api_started", version=__version__, store=settings.db_url,
+                               queue=svc.queue.url)
+        try:
+            yield
+        finally:
+            watch.stop()
+            svc.close()
+
+    app = FastAPI(title="provenance-linker", version=__version__, lifespan=lifespan,
+                  description="Provenance graph of SBOMs, signatures, attestations, "
+                  "advisories and deployments. Errors are application/problem+json.")
+    app.state.service = svc
+    problems.install(app)
+    for module in (health, uploads, jobs, artifacts, analysis, audit):
+        app.include_router(module.router)
+    for target in OPTIONAL_ROUTERS:
+        app.include_router(importlib.import_module(target).router)
+    app.add_middleware(ServiceMiddleware, max_upload_bytes=svc.max_upload_bytes)
+    return app

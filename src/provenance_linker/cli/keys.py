@@ -1,0 +1,125 @@
+"""`provenance-linker keys …`: the trust store (keys, keyless identities, roots)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..errors import UsageError
+from ..trust.keys import TrustStore
+from ..trust.reverify import reverify
+from .context import state
+from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
+
+app = typer.Typer(help="Trusted keys, keyless identities and Sigstore trusted roots.",
+                  no_args_is_help=True)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _public(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if k != "pem"}
+
+
+def _render_key(data: dict[str, Any]) -> None:
+    key = data["key"]
+    console.print(f"key {key['name']} {key['id']} ({key['algorithm']})", highlight=False)
+    for item in data.get("reverified", []):
+        console.print(f"re-verified {item['node']}: {item['status']} ({item['reason']})",
+                      highlight=False)
+
+
+@app.command("add")
+def add(ctx: typer.Context, file: Path = typer.Argument(..., help="PEM key/cert or "
+                                                        "securesystemslib JSON key"),
+        name: str | None = typer.Option(None, "--name"),
+        not_before: str | None = typer.Option(None, "--not-before", help="ISO 8601"),
+        not_after: str | None = typer.Option(None, "--not-after", help="ISO 8601"),
+        output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Trust a public key; re-verifies evidence that was waiting for a key."""
+    store = state(ctx).store()
+    trust = TrustStore(store)
+    value = trust.add_key(_read(file), str(file), name=name, not_before=not_before,
+                          not_after=not_after)
+    emit({"key": _public(value), "reverified": reverify(store, trust)}, output, _render_key)
+
+
+@app.command("list")
+def list_keys(ctx: typer.Context, output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Keys, identities and roots in the trust store."""
+    trust = TrustStore(state(ctx).store())
+    data = {"keys": [_public(v) for v in trust.list_keys()],
+            "identities": [v for _, v in trust.store.list_records("trust.identities")],
+            "roots": sorted(trust.roots())}
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(table("Keys", ["id", "name", "algorithm", "not before", "not after",
+                                     "rotated", "revoked"],
+                            [[k["id"][:16], k["name"], k["algorithm"], k.get("not_before"),
+                              k.get("not_after"), k.get("rotated_at"),
+                              (f"{k['revoked_at']}: {k.get('revoke_reason')}"
+                               if k.get("revoked_at") else None)] for k in d["keys"]]))
+        console.print(table("Identities", ["id", "issuer", "subject", "regex"],
+                            [[i["id"], i["issuer"], i["subject"], i["regex"]]
+                             for i in d["identities"]]))
+        console.print("Sigstore roots: " + ", ".join(d["roots"]), highlight=False)
+
+    emit(data, output, render)
+
+
+@app.command("rotate")
+def rotate(ctx: typer.Context, old: str = typer.Argument(..., help="old key id or name"),
+           new: Path = typer.Argument(..., help="the new public key file"),
+           name: str | None = typer.Option(None, "--name"),
+           output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Replace a key: the old one stays valid for signatures made before now."""
+    store = state(ctx).store()
+    old_value, new_value = TrustStore(store).rotate(old, _read(new), str(new), name=name)
+    emit({"old": _public(old_value), "new": _public(new_value)}, output,
+         lambda d: console.print(f"rotated {d['old']['name']} -> {d['new']['name']} at "
+                                 f"{d['old']['rotated_at']}", highlight=False))
+
+
+@app.command("revoke")
+def revoke(ctx: typer.Context, key: str = typer.Argument(..., help="key id or name"),
+           reason: str = typer.Option(..., "--reason"),
+           output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Revoke a key: nothing it signed verifies from now on."""
+    value = TrustStore(state(ctx).store()).revoke(key, reason)
+    emit({"key": _public(value)}, output,
+         lambda d: console.print(f"revoked {d['key']['name']}: {d['key']['revoke_reason']}",
+                                 highlight=False))
+
+
+@app.command("trust-identity")
+def trust_identity(ctx: typer.Context, issuer: str = typer.Option(..., "--issuer"),
+                   subject: str = typer.Option(..., "--subject"),
+                   regex: bool = typer.Option(False, "--regex",
+                                              help="subject is a regular expression"),
+                   output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Trust a keyless (Sigstore) signer: OIDC issuer + certificate identity."""
+    value = TrustStore(state(ctx).store()).trust_identity(issuer, subject, regex=regex)
+    emit({"identity": value}, output,
+         lambda d: console.print(f"trusted {d['identity']['subject']} from "
+                                 f"{d['identity']['issuer']}", highlight=False))
+
+
+@app.command("trust-root")
+def trust_root(ctx: typer.Context, file: Path = typer.Argument(..., help="TrustedRoot JSON"),
+               name: str = typer.Option(..., "--name", help="e.g. staging"),
+               output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Add a Sigstore trusted root (staging, a private instance); re-verifies waiting
+    evidence."""
+    store = state(ctx).store()
+    trust = TrustStore(store)
+    value = trust.add_root(name, _read(file), str(file))
+    emit({"root": value["name"], "reverified": reverify(store, trust)}, output,
+         lambda d: console.print(f"trusted root {d['root']} added; "
+                                 f"{len(d['reverified'])} items re-verified", highlight=False))

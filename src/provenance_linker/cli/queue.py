@@ -1,0 +1,105 @@
+"""`provenance-linker queue …` and `provenance-linker worker` (component sbom-processor)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from typing import Any
+
+import typer
+
+from .. import worker as worker_core
+from ..jobs import JobQueue, JobState, open_queue, purge_stuck, queue_url_for, retry
+from ..telemetry import events
+from ..telemetry import logging as tlog
+from .context import AppState, state
+from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
+
+app = typer.Typer(help="The SBOM processing queue: status, jobs, retries, stuck jobs.",
+                  no_args_is_help=True)
+
+
+def open_for(st: AppState) -> JobQueue:
+    return open_queue(queue_url_for(st.settings.db_url, st.settings.queue_url))
+
+
+def _rows(jobs: list[dict[str, Any]]) -> list[list[Any]]:
+    return [[j["id"], j["state"], j["kind"], j["name"], j["attempts"], (j["error"] or "")[:80]]
+            for j in jobs]
+
+
+@app.command("status")
+def status(ctx: typer.Context, output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Jobs per state and the backlog (the `sbom_processing_queue_size` gauge)."""
+    q = open_for(state(ctx))
+    data = {"queue": q.url, "backlog": q.backlog(), "counts": q.counts()}
+    q.close()
+    emit(data, output, lambda d: console.print(table(
+        f"Queue {d['queue']} (backlog {d['backlog']})", ["state", "jobs"],
+        sorted(d["counts"].items()))))
+
+
+@app.command("list")
+def list_jobs(ctx: typer.Context,
+              job_state: JobState | None = typer.Option(None, "--state", help="only this state"),
+              limit: int = typer.Option(100, "--limit", min=1),
+              output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Jobs, oldest first."""
+    q = open_for(state(ctx))
+    jobs = [j.as_dict() for j in q.list(str(job_state) if job_state else None, limit)]
+    q.close()
+    emit({"jobs": jobs}, output, lambda d: console.print(table(
+        "Jobs", ["id", "state", "kind", "name", "attempts", "error"], _rows(d["jobs"]))))
+
+
+@app.command("retry")
+def retry_job(ctx: typer.Context, job_id: str = typer.Argument(..., help="job id"),
+              output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Put a dead or failed job back on the queue with a fresh retry budget."""
+    q = open_for(state(ctx))
+    job = retry(q, job_id, time.time()).as_dict()
+    q.close()
+    emit(job, output, lambda d: console.print(f"job {d['id']} queued again"))
+
+
+@app.command("purge")
+def purge(ctx: typer.Context,
+          stuck: bool = typer.Option(False, "--stuck", help="clear stuck jobs: running jobs "
+                                     "whose worker stopped renewing the lease"),
+          older_than: float = typer.Option(0.0, "--older-than", min=0,
+                                           help="seconds past lease expiry"),
+          output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Clear stuck jobs (requeue them, or dead-letter them when attempts are used up)."""
+    if not stuck:
+        raise typer.BadParameter("say what to purge: --stuck")
+    q = open_for(state(ctx))
+    touched = purge_stuck(q, time.time(), older_than)
+    q.close()
+    emit({"released": touched}, output,
+         lambda d: console.print(f"{len(d['released'])} stuck jobs released"))
+
+
+def worker(
+    ctx: typer.Context,
+    lease: float = typer.Option(60.0, "--lease", min=1.0,
+                                help="seconds a claimed job is held without a heartbeat"),
+    poll: float = typer.Option(0.5, "--poll", min=0.01, help="idle poll interval, seconds"),
+    max_jobs: int | None = typer.Option(None, "--max-jobs", min=1,
+                                        help="exit after this many jobs"),
+) -> None:
+    """Process uploaded documents from the queue (component sbom-processor)."""
+    st = state(ctx)
+    tlog.configure(events.COMPONENT_PROCESSOR,
+                   level="DEBUG" if st.debug else "INFO",
+                   slow_query_seconds=st.settings.slow_query_seconds)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    q = open_for(st)
+    config = worker_core.WorkerConfig(lease_seconds=lease, poll_seconds=poll,
+                                      limits=st.settings.limits)
+    try:
+        worker_core.run(q, st.store(), config, stop=stop, max_jobs=max_jobs)
+    finally:
+        q.close()

@@ -1,0 +1,31 @@
+"""`provenance-linker serve`: the REST API under uvicorn (component provenance-api)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import typer
+
+from .context import state
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+    port: int = typer.Option(8080, "--port", min=0, max=65535, help="port to listen on"),
+    workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                help="uvicorn worker processes"),
+) -> None:
+    """Serve the REST API (/v1, /healthz, /readyz, /metrics, /docs)."""
+    import uvicorn
+
+    settings = state(ctx).settings
+    # Worker processes build their own app from the environment.
+    os.environ["PROVENANCE_DB"] = settings.db_url
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Counters from every worker process must add up at /metrics.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="provenance-metrics-")
+    uvicorn.run("provenance_linker.api.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_config=None, access_log=False, lifespan="on",
+                timeout_graceful_shutdown=10)

@@ -1,0 +1,70 @@
+"""`provenance-linker verify --artifact REF`: pass/fail with the evidence.
+
+Exit 0 on pass (or bypassed), 1 on fail, 2 on error (bad policy, unknown artifact)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..errors import ConfigError, ProvenanceError, VerificationError
+from ..trust.policy import CheckResult, load_policy
+from ..trust.verifier import verify_artifact
+from .context import state
+from .output import OUTPUT_OPTION, OutputFormat, console, emit
+
+
+def _render(data: dict[str, Any]) -> None:
+    colour = {"success": "green", "failure": "red", "bypassed": "yellow"}[data["result"]]
+    console.print(f"[bold]{data['artifact']}[/] {data['digest']}", highlight=False)
+
+    def walk(check: dict[str, Any], depth: int) -> None:
+        mark = "[green]PASS[/]" if check["passed"] else "[red]FAIL[/]"
+        console.print(f"{'  ' * depth}{mark} {check['check']}: {check['detail']}",
+                      highlight=False)
+        for item in check["evidence"][:10]:
+            console.print(f"{'  ' * (depth + 2)}- " + ", ".join(
+                f"{k}={v}" for k, v in item.items() if v is not None), highlight=False)
+        for child in check["children"]:
+            walk(child, depth + 1)
+
+    walk(data["checks"], 0)
+    if data["bypass"]:
+        console.print(f"[yellow]verification bypass active until {data['bypass']['expires_at']}"
+                      f": {data['bypass']['reason']}[/]", highlight=False)
+    console.print(f"result: [bold {colour}]{data['result']}[/]", highlight=False)
+
+
+def verify(
+    ctx: typer.Context,
+    artifact: str = typer.Option(..., "--artifact", help="NAME@sha256:HEX, sha256:HEX or "
+                                 "a known NAME:TAG"),
+    environment: str | None = typer.Option(None, "--environment", "-e"),
+    policy: Path | None = typer.Option(None, "--policy", help="YAML policy file "
+                                       "(default: docs/trust.md#default-policy)"),
+    output: OutputFormat = OUTPUT_OPTION,
+) -> None:
+    """Verify an artifact against a policy, over the evidence stored at ingest."""
+    try:
+        check = None
+        if policy is not None:
+            try:
+                text = policy.read_text()
+            except OSError as exc:
+                raise ConfigError(f"cannot read policy: {exc.strerror}", where=str(policy)
+                                  ) from exc
+            check = load_policy(text, str(policy))
+        report = verify_artifact(state(ctx).store(), artifact, policy=check,
+                                 environment=environment)
+    except ProvenanceError as exc:
+        # Anything that stops verification from answering is an error (exit 2).
+        error = VerificationError(exc.message, where=exc.where, hint=exc.hint)
+        raise error from exc
+    emit(report.as_dict(), output, _render)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+__all__ = ["CheckResult", "verify"]

@@ -1,0 +1,386 @@
+"""The cluster-scale backend: the same graph in Neo4j 5, through the official driver.
+
+One label per node kind (`:Package {key, …}`), one relationship type per edge kind
+carrying the asserting document's digest (`doc`), `(:Document)-[:ASSERTS]->(node)` for
+node provenance, and records and hash-chained logs as nodes (see docs/neo4j.md). Every
+write is a managed transaction (`execute_write`), so the driver retries transient
+failures with backoff; one document is one transaction of batched `UNWIND … MERGE`s.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction
+
+from ..errors import StoreError, StoreUnavailable
+from ..model import (
+    ApplyResult,
+    Batch,
+    Direction,
+    DocumentInfo,
+    Edge,
+    EdgeKind,
+    LogEntry,
+    Node,
+    NodeKind,
+    NodeRef,
+    TraversalStep,
+)
+from ..telemetry import events
+from ..telemetry.logging import get_logger, timed_query
+from . import neo4j_cypher as cy
+from . import neo4j_schema as schema
+from .digest import graph_digest
+from .neo4j_config import parse_target
+from .neo4j_errors import translate
+from .neo4j_props import loads
+from .neo4j_write import BatchWriter, append_log, delete_document, import_log
+
+T = TypeVar("T")
+DEFAULT_CONNECT_SECONDS = 3.0
+DEFAULT_RETRY_SECONDS = 10.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Neo4jStore:
+    backend = "neo4j"
+
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = utc_now,
+                 username: str | None = None, password: str | None = None,
+                 database: str | None = None, env: Mapping[str, str] | None = None,
+                 connect_seconds: float = DEFAULT_CONNECT_SECONDS,
+                 retry_seconds: float = DEFAULT_RETRY_SECONDS) -> None:
+        self.url = url
+        self.target = parse_target(url, username=username, password=password,
+                                   database=database, env=env)
+        self._clock = clock
+        # No connection yet: the store opens while the database is down, and the first
+        # call (or the health monitor) finds out.
+        self._driver: Driver = GraphDatabase.driver(
+            self.target.uri, auth=self.target.auth, connection_timeout=connect_seconds,
+            connection_acquisition_timeout=max(connect_seconds * 2, 5.0),
+            max_transaction_retry_time=retry_seconds, user_agent="provenance-linker",
+            notifications_min_severity="OFF")
+        # Sessions share one bookmark manager: a read after a write sees it, even when a
+        # cluster routes the read to another member.
+        self._bookmarks = GraphDatabase.bookmark_manager()
+        self._schema_ready = False
+        self._schema_lock = threading.Lock()
+        # The driver logs each retry as a warning on stderr; what matters is reported by
+        # our own errors and the health monitor. An explicitly set level is respected.
+        driver_log = logging.getLogger("neo4j")
+        if driver_log.level == logging.NOTSET:
+            driver_log.setLevel(logging.ERROR)
+
+    @property
+    def display_url(self) -> str:
+        return self.target.display
+
+    # --- sessions ------------------------------------------------------------------
+    def _session_run(self, mode: str, work: Callable[..., T], *args: Any) -> T:
+        try:
+            with self._driver.session(database=self.target.database, default_access_mode=mode,
+                                      bookmark_manager=self._bookmarks) as session:
+                if mode == WRITE_ACCESS:
+                    return session.execute_write(work, *args)
+                return session.execute_read(work, *args)
+        except Exception as exc:
+            error = translate(exc, self.target.display)
+            if isinstance(error, StoreUnavailable):
+                get_logger().error(events.STORE_UNAVAILABLE, backend=self.backend,
+                                   url=self.target.display, error=error.message)
+            raise error from exc
+
+    def _write(self, work: Callable[..., T], *args: Any) -> T:
+        self._ensure_schema()
+        return self._session_run(WRITE_ACCESS, work, *args)
+
+    def _read(self, work: Callable[..., T], *args: Any) -> T:
+        self._ensure_schema()
+        return self._session_run(READ_ACCESS, work, *args)
+
+    def _rows(self, queries: Sequence[str], params: Mapping[str, Any]) -> list[list[Any]]:
+        def work(tx: ManagedTransaction) -> list[list[Any]]:
+            rows: list[list[Any]] = []
+            for query in queries:
+                rows += [list(r.values()) for r in tx.run(query, dict(params))]
+            return rows
+        return self._read(work)
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def ping(self) -> None:
+        """One round trip, no transaction retries; a dead pooled connection (after a
+        restart of the server) is replaced by a second attempt."""
+        last: Exception | None = None
+        for _ in range(2):
+            try:
+                with self._driver.session(database=self.target.database,
+                                          default_access_mode=READ_ACCESS) as session:
+                    session.run("RETURN 1").consume()
+                return
+            except Exception as exc:
+                last = exc
+        assert last is not None
+        raise translate(last, self.target.display) from last
+
+    # --- schema ------------------------------------------------------------------------
+    def _ensure_schema(self) -> None:
+        if not self._schema_ready:
+            with self._schema_lock:
+                if not self._schema_ready:
+                    self.migrate()
+
+    def _version(self) -> int:
+        def work(tx: ManagedTransaction) -> int:
+            record = tx.run(f"MATCH (v:{schema.SCHEMA_VERSION}) "
+                            "RETURN max(v.version) AS v").single()
+            return int(record["v"] or 0) if record else 0
+        return self._session_run(READ_ACCESS, work)
+
+    def migrate(self) -> int:
+        with timed_query("migrate", self.backend):
+            current = self._version()
+            for version in sorted(v for v in schema.MIGRATIONS if v > current):
+                for statement in schema.MIGRATIONS[version]:
+                    self._session_run(WRITE_ACCESS, _run_statement, statement)
+                self._session_run(WRITE_ACCESS, _run_statement, "CALL db.awaitIndexes(300)")
+                self._session_run(
+                    WRITE_ACCESS, _run_statement,
+                    f"MERGE (v:{schema.SCHEMA_VERSION} {{version: $version}}) "
+                    "ON CREATE SET v.applied_at = $at",
+                    {"version": version, "at": self._clock().isoformat()})
+                current = version
+        self._schema_ready = True
+        return current
+
+    # --- graph writes --------------------------------------------------------------------
+    def apply(self, batch: Batch) -> ApplyResult:
+        writer = BatchWriter(batch, self._clock().isoformat())
+        with timed_query("apply", self.backend):
+            created = self._write(writer.run)
+        return ApplyResult(batch.document.digest, created, writer.node_count,
+                           len(batch.edges))
+
+    def delete_document(self, digest: str) -> bool:
+        with timed_query("delete_document", self.backend):
+            return self._write(delete_document, digest)
+
+    # --- reads -------------------------------------------------------------------------
+    _DOC_RETURN = ("RETURN d.digest, d.kind, d.format, d.name, d.meta, d.ingested_at, d.seq")
+
+    @staticmethod
+    def _document(row: Sequence[Any]) -> DocumentInfo:
+        return DocumentInfo(digest=row[0], kind=row[1], format=row[2], name=row[3],
+                            meta=loads(row[4]), ingested_at=row[5], seq=row[6])
+
+    def document(self, digest: str) -> DocumentInfo | None:
+        rows = self._rows([f"MATCH (d:{schema.DOCUMENT} {{digest: $digest}}) "
+                           + self._DOC_RETURN], {"digest": digest})
+        return self._document(rows[0]) if rows else None
+
+    def documents(self, kind: str | None = None) -> list[DocumentInfo]:
+        where = " WHERE d.kind = $kind" if kind else ""
+        rows = self._rows([f"MATCH (d:{schema.DOCUMENT}){where} {self._DOC_RETURN} "
+                           "ORDER BY d.seq"], {"kind": kind})
+        return [self._document(r) for r in rows]
+
+    def get(self, ref: NodeRef) -> Node | None:
+        return self.get_many(ref.kind, [ref.key]).get(ref.key)
+
+    def get_many(self, kind: NodeKind, keys: Iterable[str]) -> dict[str, Node]:
+        unique = list(dict.fromkeys(keys))
+        if not unique:
+            return {}
+        with timed_query("get_many", self.backend):
+            rows = self._rows([f"UNWIND $keys AS k MATCH (n:{kind} {{key: k}}) "
+                               "RETURN n.key, n._props"], {"keys": unique})
+        return {key: Node(kind, key, loads(props)) for key, props in rows}
+
+    def find(self, kind: NodeKind, where: Mapping[str, Any] | None = None,
+             limit: int | None = None) -> list[Node]:
+        from .neo4j_props import is_native
+
+        params: dict[str, Any] = {}
+        clauses: list[str] = []
+        later: dict[str, Any] = {}  # values Neo4j cannot compare natively: checked here
+        for i, (name, value) in enumerate((where or {}).items()):
+            if not name.replace("_", "").isalnum() or name.startswith("_") or name == "key":
+                raise StoreError(f"invalid property name {name!r}")
+            if value is None:
+                return []
+            if is_native(value):
+                clauses.append(f"n.`{name}` = $v{i}")
+                params[f"v{i}"] = value
+            else:
+                later[name] = value
+        query = f"MATCH (n:{kind})"
+        if clauses:
+            query += " WHERE " + " AND ".join(clauses)
+        query += " RETURN n.key, n._props ORDER BY n.key"
+        if limit is not None and not later:
+            query += " LIMIT $limit"
+            params["limit"] = limit
+        with timed_query("find", self.backend):
+            rows = self._rows([query], params)
+        nodes = [Node(kind, key, loads(props)) for key, props in rows]
+        if later:
+            nodes = [n for n in nodes if all(n.props.get(k) == v for k, v in later.items())]
+            nodes = nodes[:limit] if limit is not None else nodes
+        return nodes
+
+    def edges(self, kinds: Sequence[EdgeKind] = (), *, src: Sequence[NodeRef] = (),
+              dst: Sequence[NodeRef] = (), doc: str | None = None) -> list[Edge]:
+        params: dict[str, Any] = {}
+        queries = cy.edges_query(kinds, src, dst, doc, params)
+        with timed_query("edges", self.backend):
+            rows = self._rows(queries, params)
+        if src and dst:
+            wanted = set(dst)
+            rows = [r for r in rows if NodeRef(NodeKind(r[3]), r[4]) in wanted]
+        rows.sort(key=_edge_order)
+        return [cy.edge_from_row(r) for r in rows]
+
+    def edges_into_by_documents(self, kind: EdgeKind, dst: Sequence[NodeRef],
+                                docs: Sequence[str]) -> list[Edge]:
+        """Edges of `kind` into `dst` asserted by any of `docs` (blast-radius paths: one
+        query per level instead of one per SBOM)."""
+        if not dst or not docs:
+            return []
+        params: dict[str, Any] = {"docs": list(dict.fromkeys(docs))}
+        queries = [f"{clause} MATCH (a)-[e:{kind}]->(b) WHERE e.doc IN $docs "
+                   f"RETURN {cy.EDGE_COLUMNS}" for clause in cy.match_refs("b", dst, params)]
+        with timed_query("edges_into_by_documents", self.backend):
+            rows = self._rows(queries, params)
+        rows.sort(key=_edge_order)
+        return [cy.edge_from_row(r) for r in rows]
+
+    def traverse(self, start: Sequence[NodeRef], edge_kinds: Sequence[EdgeKind],
+                 direction: Direction = Direction.OUT, max_depth: int = 1,
+                 doc: str | None = None) -> list[TraversalStep]:
+        if not start or max_depth < 1:
+            return []
+        params: dict[str, Any] = {}
+        queries = cy.traverse_queries(start, edge_kinds, str(direction), max_depth, doc, params)
+        with timed_query("traverse", self.backend):
+            rows = self._rows(queries, params)
+        rows.sort(key=lambda r: (r[0], _edge_order(r[1:])))
+        result: list[TraversalStep] = []
+        seen: set[tuple[Any, ...]] = set()
+        for row in rows:
+            edge_row = row[1:9]
+            identity = tuple(edge_row[:6])
+            if identity in seen:  # reached again from its other end, or deeper
+                continue
+            seen.add(identity)
+            forward = row[9]
+            far = (cy.node_from_row(row[4], row[5], row[11]) if forward
+                   else cy.node_from_row(row[2], row[3], row[10]))
+            result.append(TraversalStep(depth=row[0], edge=cy.edge_from_row(edge_row),
+                                        node=far))
+        return result
+
+    def counts(self) -> dict[str, int]:
+        # Each COUNT is answered from the count store, not by scanning.
+        parts = [f"`{k}`: COUNT {{ (:{k}) }}" for k in NodeKind]
+        parts += [f"`{k}`: COUNT {{ ()-[:{k}]->() }}" for k in EdgeKind]
+        parts.append(f"documents: COUNT {{ (:{schema.DOCUMENT}) }}")
+        rows = self._rows(["RETURN {" + ", ".join(parts) + "}"], {})
+        counts: dict[str, int] = rows[0][0]
+        return {kind: n for kind, n in counts.items() if n or kind == "documents"}
+
+    def export_document(self, digest: str) -> Batch | None:
+        info = self.document(digest)
+        if info is None:
+            return None
+        rows = self._rows([f"MATCH (:{schema.DOCUMENT} {{digest: $digest}})-"
+                           f"[:{schema.ASSERTS}]->(n) "
+                           "RETURN labels(n)[0], n.key, n._props ORDER BY n.key"],
+                          {"digest": digest})
+        nodes = [cy.node_from_row(*r) for r in rows]
+        params: dict[str, Any] = {}
+        edge_rows = self._rows(cy.edges_query((), (), (), digest, params), params)
+        edge_rows.sort(key=_edge_order)
+        edges = [cy.edge_from_row(r, doc=None) for r in edge_rows]
+        return Batch(document=info, nodes=nodes, edges=edges)
+
+    def content_digest(self) -> str:
+        queries = [f"MATCH (n:{k}) RETURN labels(n)[0], n.key, n._props" for k in NodeKind]
+        nodes = [cy.node_from_row(*r) for r in self._rows(queries, {})]
+        params: dict[str, Any] = {}
+        edges = [cy.edge_from_row(r) for r in self._rows(
+            cy.edges_query((), (), (), None, params), params)]
+        return graph_digest(nodes, edges)
+
+    # --- records and logs ------------------------------------------------------------
+    def put_record(self, collection: str, key: str, value: Mapping[str, Any]) -> None:
+        from .neo4j_props import dumps
+
+        self._write(_run_statement,
+                    f"MERGE (r:{schema.RECORD} {{collection: $c, key: $k}}) SET r.value = $v",
+                    {"c": collection, "k": key, "v": dumps(dict(value))})
+
+    def get_record(self, collection: str, key: str) -> dict[str, Any] | None:
+        rows = self._rows([f"MATCH (r:{schema.RECORD} {{collection: $c, key: $k}}) "
+                           "RETURN r.value"], {"c": collection, "k": key})
+        return loads(rows[0][0]) if rows else None
+
+    def list_records(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        rows = self._rows([f"MATCH (r:{schema.RECORD} {{collection: $c}}) "
+                           "RETURN r.key, r.value ORDER BY r.key"], {"c": collection})
+        return [(k, loads(v)) for k, v in rows]
+
+    def delete_record(self, collection: str, key: str) -> bool:
+        def work(tx: ManagedTransaction) -> bool:
+            record = tx.run(f"MATCH (r:{schema.RECORD} {{collection: $c, key: $k}}) "
+                            "DELETE r RETURN count(*) AS n", {"c": collection, "k": key}).single()
+            return bool(record and record["n"])
+        return self._write(work)
+
+    def record_collections(self) -> list[str]:
+        rows = self._rows([f"MATCH (r:{schema.RECORD}) RETURN DISTINCT r.collection AS c "
+                           "ORDER BY c"], {})
+        return [r[0] for r in rows]
+
+    def append_log(self, stream: str, payload: Mapping[str, Any]) -> LogEntry:
+        at = self._clock().isoformat()
+        return self._write(append_log, stream, dict(payload), at)
+
+    def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]:
+        query = (f"MATCH (e:{schema.LOG_ENTRY}) WHERE e.stream = $s AND e.seq > $after "
+                 "RETURN e.seq, e.at, e.payload, e.prev_hash, e.hash ORDER BY e.seq")
+        params: dict[str, Any] = {"s": stream, "after": after}
+        if limit is not None:
+            query += " LIMIT $limit"
+            params["limit"] = limit
+        return [LogEntry(stream, seq, at, loads(p), prev, h)
+                for seq, at, p, prev, h in self._rows([query], params)]
+
+    def log_streams(self) -> list[str]:
+        rows = self._rows([f"MATCH (s:{schema.LOG_STREAM}) RETURN s.stream ORDER BY s.stream"],
+                          {})
+        return [r[0] for r in rows]
+
+    def import_log(self, stream: str, entries: Sequence[LogEntry]) -> int:
+        """Write entries copied from another store verbatim; they must continue the chain."""
+        return self._write(import_log, stream, list(entries))
+
+
+def _edge_order(row: Sequence[Any]) -> tuple[Any, ...]:
+    """Insertion order (`_ord`), then a stable tie-break on the edge's identity."""
+    return (row[7] if row[7] is not None else 0, row[0], row[1], row[2], row[3], row[4],
+            row[5])
+
+
+def _run_statement(tx: ManagedTransaction, statement: str,
+                   params: Mapping[str, Any] | None = None) -> None:
+    tx.run(statement, dict(params or {})).consume()

@@ -1,0 +1,253 @@
+"""The Neo4j store's write transactions: a document's batch, withdrawal, log appends.
+
+Each function runs inside a managed transaction (the driver may run it again after a
+transient failure), so it only reads what it was given and what the database holds.
+Read-modify-write steps lock first (`SET x._lock = true REMOVE x._lock` takes the
+node's write lock), so concurrent writers serialize instead of losing updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from neo4j import ManagedTransaction
+
+from .. import ledger
+from ..errors import StoreError
+from ..model import Batch, EdgeKind, LogEntry
+from . import neo4j_schema as schema
+from .chain import check_continuation
+from .neo4j_props import drop_none, dumps, loads, merge_patch, property_map
+
+CHUNK = 5000  # rows per UNWIND (bounded parameter size)
+ORD_STRIDE = 10**9  # edge insertion order: document sequence * stride + position
+_LOCK = "SET {v}._lock = true REMOVE {v}._lock"
+
+
+def _chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
+    return [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
+
+
+class BatchWriter:
+    """Everything one document asserts, prepared once and written in one transaction.
+
+    Nodes are written in three steps per kind: lock and read the ones that exist, CREATE
+    the rest together with their provenance (no MERGE round on the common path), then
+    patch the existing ones whose properties change. Edges then find their endpoints by
+    element id (no second index lookup) and carry the document digest."""
+
+    def __init__(self, batch: Batch, now: str) -> None:
+        self.batch = batch
+        self.now = now
+        self.doc = batch.document.digest
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for node in batch.nodes:
+            current = merged.get((node.kind, node.key))
+            if current is None:
+                merged[(node.kind, node.key)] = dict(node.props)
+            else:
+                current.update(node.props)
+        endpoint_docs: set[tuple[str, str, str]] = set()
+        # (kind, src kind, src key, dst kind, dst key, doc) -> (first position, last props),
+        # as SQLite's upsert keeps them.
+        edges: dict[tuple[str, str, str, str, str, str], tuple[int, Mapping[str, Any]]] = {}
+        for position, edge in enumerate(batch.edges):
+            doc = edge.doc or self.doc
+            src, dst = (edge.src.kind, edge.src.key), (edge.dst.kind, edge.dst.key)
+            for end in (src, dst):
+                if end not in merged:
+                    merged[end] = {}
+                if doc != self.doc:
+                    endpoint_docs.add((*end, doc))
+            identity = (edge.kind, *src, *dst, doc)
+            previous = edges.get(identity)
+            edges[identity] = (previous[0] if previous else position, edge.props)
+        self.nodes = {key: drop_none(props) for key, props in merged.items()}
+        self.endpoint_docs = sorted(endpoint_docs)
+        self.edges = edges
+        self.other_docs = sorted({identity[5] for identity in edges} - {self.doc})
+        self.node_count = len(merged)
+
+    def run(self, tx: ManagedTransaction) -> bool:
+        for old in self.batch.replaces:
+            if old != self.doc:
+                delete_document(tx, old)
+        if self.other_docs:
+            found = {r["d"] for r in tx.run(
+                f"UNWIND $docs AS d MATCH (:{schema.DOCUMENT} {{digest: d}}) RETURN d",
+                {"docs": self.other_docs})}
+            missing = [d for d in self.other_docs if d not in found]
+            if missing:
+                raise StoreError(f"edge asserted by unknown document {missing[0]}")
+        seq, created = self._ensure_document(tx)
+        ids = self._upsert_nodes(tx, created)
+        self._endpoint_provenance(tx)
+        self._upsert_edges(tx, ids, seq, created)
+        for stream, payload in self.batch.log:
+            append_log(tx, stream, dict(payload), self.now)
+        return created
+
+    def _ensure_document(self, tx: ManagedTransaction) -> tuple[int, bool]:
+        # The sequence node's lock orders document creation (ingest order, no duplicates).
+        tx.run(f"MERGE (c:{schema.SEQUENCE} {{name: 'documents'}}) ON CREATE SET c.value = 0 "
+               + _LOCK.format(v="c")).consume()
+        record = tx.run(f"MATCH (d:{schema.DOCUMENT} {{digest: $digest}}) RETURN d.seq AS seq",
+                        {"digest": self.doc}).single()
+        if record is not None:
+            return int(record["seq"]), False
+        info = self.batch.document
+        record = tx.run(
+            f"MATCH (c:{schema.SEQUENCE} {{name: 'documents'}}) SET c.value = c.value + 1 "
+            f"CREATE (d:{schema.DOCUMENT} {{digest: $digest, kind: $kind, format: $format, "
+            "name: $name, meta: $meta, ingested_at: $at, seq: c.value}) RETURN d.seq AS seq",
+            {"digest": self.doc, "kind": info.kind, "format": info.format, "name": info.name,
+             "meta": dumps(drop_none(info.meta)), "at": info.ingested_at or self.now},
+        ).single()
+        assert record is not None
+        return int(record["seq"]), True
+
+    def _upsert_nodes(self, tx: ManagedTransaction, created: bool) -> dict[tuple[str, str], str]:
+        """Write every node; returns (kind, key) -> element id."""
+        ids: dict[tuple[str, str], str] = {}
+        by_kind: dict[str, list[str]] = {}
+        for kind, key in self.nodes:
+            by_kind.setdefault(kind, []).append(key)
+        # A new document cannot have asserted anything yet: CREATE, no existence check.
+        asserts = "CREATE" if created else "MERGE"
+        for kind, keys in sorted(by_kind.items()):
+            keys.sort()  # a stable lock order between concurrent writers
+            stored: dict[str, str | None] = {}
+            for chunk in _chunks(keys):
+                for key, props, element in tx.run(
+                        f"UNWIND $keys AS k MATCH (n:{kind} {{key: k}}) " + _LOCK.format(v="n")
+                        + " RETURN k, n._props, elementId(n)", {"keys": list(chunk)}):
+                    stored[key] = props
+                    ids[(kind, key)] = element
+            fresh = [[key, property_map(self.nodes[(kind, key)], {"key": key})]
+                     for key in keys if key not in stored]
+            for chunk in _chunks(fresh):
+                for key, element in tx.run(
+                        f"MATCH (d:{schema.DOCUMENT} {{digest: $doc}}) UNWIND $rows AS r "
+                        f"CREATE (n:{kind}) SET n = r[1] CREATE (d)-[:{schema.ASSERTS}]->(n) "
+                        "RETURN r[0], elementId(n)", {"doc": self.doc, "rows": list(chunk)}):
+                    ids[(kind, key)] = element
+            changed = []
+            for key, text in stored.items():
+                patch = self.nodes[(kind, key)]
+                if patch:
+                    before = loads(text)
+                    after = merge_patch(before, patch)
+                    if after != before:
+                        changed.append([ids[(kind, key)], property_map(after, {"key": key})])
+            for chunk in _chunks(changed):
+                tx.run("UNWIND $rows AS r MATCH (n) WHERE elementId(n) = r[0] SET n = r[1]",
+                       {"rows": list(chunk)}).consume()
+            existing = [ids[(kind, key)] for key in stored]
+            for chunk in _chunks(existing):
+                tx.run(f"MATCH (d:{schema.DOCUMENT} {{digest: $doc}}) UNWIND $ids AS id "
+                       f"MATCH (n) WHERE elementId(n) = id {asserts} (d)-[:{schema.ASSERTS}]->(n)",
+                       {"doc": self.doc, "ids": list(chunk)}).consume()
+        return ids
+
+    def _endpoint_provenance(self, tx: ManagedTransaction) -> None:
+        """Endpoints of edges another document asserts are asserted by that document too
+        (so withdrawing it removes what only it needed)."""
+        rows = [{"key": key, "kind": kind, "doc": doc} for kind, key, doc in self.endpoint_docs]
+        by_kind: dict[str, list[dict[str, str]]] = {}
+        for row in rows:
+            by_kind.setdefault(row["kind"], []).append(row)
+        for kind, kind_rows in sorted(by_kind.items()):
+            for chunk in _chunks(kind_rows):
+                tx.run(f"UNWIND $rows AS r MATCH (d:{schema.DOCUMENT} {{digest: r.doc}}) "
+                       f"MATCH (n:{kind} {{key: r.key}}) MERGE (d)-[:{schema.ASSERTS}]->(n)",
+                       {"rows": list(chunk)}).consume()
+
+    def _upsert_edges(self, tx: ManagedTransaction, ids: Mapping[tuple[str, str], str],
+                      seq: int, created: bool) -> None:
+        groups: dict[tuple[str, bool], list[list[Any]]] = {}
+        for (kind, sk, skey, dk, dkey, doc), (position, props) in self.edges.items():
+            fresh = created and doc == self.doc
+            values = drop_none(props)
+            extra = property_map(values, {}) if values else {}
+            groups.setdefault((kind, fresh), []).append(
+                [ids[(sk, skey)], ids[(dk, dkey)], seq * ORD_STRIDE + position, extra, doc])
+        for (kind, fresh), rows in sorted(groups.items()):
+            match = ("UNWIND $rows AS r MATCH (a) WHERE elementId(a) = r[0] "
+                     "MATCH (b) WHERE elementId(b) = r[1] ")
+            if fresh:
+                query = match + (f"CREATE (a)-[e:{kind} {{doc: r[4], _ord: r[2]}}]->(b) "
+                                 "SET e += r[3]")
+            else:  # an upsert replaces the properties, keeping the original position
+                query = match + (f"MERGE (a)-[e:{kind} {{doc: r[4]}}]->(b) "
+                                 "WITH e, r, coalesce(e._ord, r[2]) AS ord "
+                                 "SET e = r[3] SET e.doc = r[4], e._ord = ord")
+            for chunk in _chunks(rows):
+                tx.run(query, {"rows": list(chunk)}).consume()
+
+
+def delete_document(tx: ManagedTransaction, digest: str) -> bool:
+    """Withdraw the document's edges and provenance; delete nodes nobody asserts now."""
+    record = tx.run(f"MATCH (d:{schema.DOCUMENT} {{digest: $d}}) " + _LOCK.format(v="d")
+                    + " RETURN count(d) AS n", {"d": digest}).single()
+    if record is None or not record["n"]:
+        return False
+    for kind in EdgeKind:  # each lookup uses the relationship index on `doc`
+        tx.run(f"MATCH ()-[e:{kind} {{doc: $d}}]->() DELETE e", {"d": digest}).consume()
+    candidates = [r["id"] for r in tx.run(
+        f"MATCH (:{schema.DOCUMENT} {{digest: $d}})-[a:{schema.ASSERTS}]->(n) "
+        "DELETE a RETURN elementId(n) AS id", {"d": digest})]
+    for chunk in _chunks(candidates):
+        # Lock before the check, so a concurrent assertion of the node is seen.
+        tx.run("UNWIND $ids AS id MATCH (n) WHERE elementId(n) = id "
+               + _LOCK.format(v="n") + f" WITH n WHERE NOT EXISTS "
+               f"{{ MATCH ()-[:{schema.ASSERTS}]->(n) }} DETACH DELETE n",
+               {"ids": list(chunk)}).consume()
+    tx.run(f"MATCH (d:{schema.DOCUMENT} {{digest: $d}}) DELETE d", {"d": digest}).consume()
+    return True
+
+
+def _lock_stream(tx: ManagedTransaction, stream: str) -> tuple[int, str]:
+    """Lock the stream's head (so appends serialize and the chain never forks)."""
+    tx.run(f"MERGE (h:{schema.LOG_STREAM} {{stream: $s}}) "
+           "ON CREATE SET h.seq = 0, h.hash = $genesis " + _LOCK.format(v="h"),
+           {"s": stream, "genesis": ledger.GENESIS}).consume()
+    head = tx.run(f"MATCH (h:{schema.LOG_STREAM} {{stream: $s}}) RETURN h.seq AS seq, "
+                  "h.hash AS hash", {"s": stream}).single()
+    assert head is not None
+    return int(head["seq"]), str(head["hash"])
+
+
+_CREATE_ENTRIES = (
+    f"MATCH (h:{schema.LOG_STREAM} {{stream: $s}}) SET h.seq = $seq, h.hash = $hash "
+    f"WITH h UNWIND $entries AS e CREATE (:{schema.LOG_ENTRY} {{stream: $s, seq: e.seq, "
+    "at: e.at, payload: e.payload, prev_hash: e.prev_hash, hash: e.hash})"
+)
+
+
+def append_log(tx: ManagedTransaction, stream: str, payload: Mapping[str, Any],
+               at: str) -> LogEntry:
+    last, prev = _lock_stream(tx, stream)
+    seq = last + 1
+    body = orjson.loads(orjson.dumps(dict(payload)))
+    digest = ledger.entry_hash(stream, seq, at, body, prev)
+    tx.run(_CREATE_ENTRIES, {"s": stream, "seq": seq, "hash": digest, "entries": [
+        {"seq": seq, "at": at, "payload": dumps(body), "prev_hash": prev,
+         "hash": digest}]}).consume()
+    return LogEntry(stream, seq, at, body, prev, digest)
+
+
+def import_log(tx: ManagedTransaction, stream: str, entries: Sequence[LogEntry]) -> int:
+    """Write entries copied from another store verbatim (they must continue the chain)."""
+    if not entries:
+        return 0
+    last, prev = _lock_stream(tx, stream)
+    check_continuation(stream, entries, last, prev)
+    rows = [{"seq": e.seq, "at": e.at, "payload": dumps(dict(e.payload)),
+             "prev_hash": e.prev_hash, "hash": e.hash} for e in entries]
+    for chunk in _chunks(rows):
+        tx.run(_CREATE_ENTRIES, {"s": stream, "seq": chunk[-1]["seq"],
+                                 "hash": chunk[-1]["hash"], "entries": list(chunk)}).consume()
+    return len(entries)

@@ -1,0 +1,127 @@
+"""The /metrics registry: event metrics from every process plus graph gauges computed
+from the store at scrape time (so every replica reports the same truth).
+
+Counters and histograms come from prometheus-client's multiprocess files when
+PROMETHEUS_MULTIPROC_DIR is set (several uvicorn workers, the worker processes), else
+from this process's default registry. Names the graph collector computes are dropped
+from those sources so each family appears once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+from ..store.interface import GraphStore
+from . import metrics as m
+from .logging import get_logger
+
+GRAPH_GAUGES = frozenset({
+    m.GRAPH_DATABASE_UP, m.SBOM_PROCESSING_QUEUE_SIZE, m.VERIFICATION_BYPASS_ACTIVE,
+    m.SBOM_VULNERABILITIES, m.MALICIOUS_PACKAGES_DETECTED_TOTAL,
+    m.UNSIGNED_ARTIFACTS_IN_PRODUCTION,
+})
+
+# Optional sources other modules provide: "module:function" returning label→value rows
+# as [(labels: dict[str, str], value: float), …] for the named gauge.
+OPTIONAL_SOURCES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    m.UNSIGNED_ARTIFACTS_IN_PRODUCTION: (
+        "provenance_linker.queries.unsigned:unsigned_gauge_rows", m.UNSIGNED_LABELS,
+        "Artifacts running in production without a valid signature or verified attestation."),
+    m.VERIFICATION_BYPASS_ACTIVE: (
+        "provenance_linker.trust.bypass:bypass_gauge_rows", (),
+        "1 while the emergency verification bypass is enabled."),
+    m.SBOM_VULNERABILITIES: (
+        "provenance_linker.telemetry.collector:vulnerability_rows", m.SEVERITY_LABELS,
+        "Distinct vulnerabilities in current SBOMs by severity."),
+    m.MALICIOUS_PACKAGES_DETECTED_TOTAL: (
+        "provenance_linker.telemetry.collector:malicious_rows", m.MALICIOUS_LABELS,
+        "Malicious packages listed by current SBOMs (1 per package version and advisory)."),
+}
+
+
+def vulnerability_rows(store: GraphStore) -> list[tuple[dict[str, str], float]]:
+    from ..vulns.stats import sbom_vulnerability_counts
+
+    return [({"severity": level}, float(n))
+            for level, n in sorted(sbom_vulnerability_counts(store).items())]
+
+
+def malicious_rows(store: GraphStore) -> list[tuple[dict[str, str], float]]:
+    from ..vulns.stats import malicious_package_series
+
+    return [(series, 1.0) for series in malicious_package_series(store)]
+
+
+class _Filtered(Collector):
+    def __init__(self, inner: Any, drop: frozenset[str]) -> None:
+        self._inner = inner
+        self._drop = drop
+
+    def collect(self) -> Iterable[Metric]:
+        for family in self._inner.collect():
+            if family.name not in self._drop and family.name + "_total" not in self._drop:
+                yield family
+
+
+class GraphCollector(Collector):
+    def __init__(self, store: Callable[[], GraphStore], backlog: Callable[[], int]) -> None:
+        self._store = store
+        self._backlog = backlog
+
+    def collect(self) -> Iterator[Metric]:
+        store = self._store()
+        up = 1.0
+        try:
+            store.ping()
+        except Exception:
+            up = 0.0
+        yield GaugeMetricFamily(m.GRAPH_DATABASE_UP,
+                                "1 when the graph database answers, 0 when it does not.",
+                                value=up)
+        try:
+            backlog = float(self._backlog())
+        except Exception as exc:
+            get_logger().error("queue_unavailable", error=str(exc))
+            backlog = float("nan")
+        yield GaugeMetricFamily(m.SBOM_PROCESSING_QUEUE_SIZE,
+                                "SBOM processing jobs not yet done or dead.", value=backlog)
+        if not up:
+            return
+        for name, (target, labels, help_text) in sorted(OPTIONAL_SOURCES.items()):
+            family = GaugeMetricFamily(name, help_text, labels=list(labels))
+            try:
+                module, func = target.split(":")
+                rows = getattr(importlib.import_module(module), func)(store)
+            except ModuleNotFoundError:
+                continue
+            except Exception as exc:
+                get_logger().error("metric_source_failed", metric=name, error=str(exc))
+                continue
+            for row_labels, value in rows:
+                family.add_metric([str(row_labels.get(label, "")) for label in labels],
+                                  float(value))
+            yield family
+
+
+def build_registry(graph: GraphCollector | None) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry.register(_Filtered(_multiprocess_source(), GRAPH_GAUGES))
+    else:
+        registry.register(_Filtered(REGISTRY, GRAPH_GAUGES))
+    if graph is not None:
+        registry.register(graph)
+    return registry
+
+
+def _multiprocess_source() -> Any:
+    holder = CollectorRegistry(auto_describe=False)
+    return MultiProcessCollector(holder)  # type: ignore[no-untyped-call]

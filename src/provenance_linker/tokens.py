@@ -1,0 +1,154 @@
+"""API tokens and blocks: shared operational state kept in the store's records.
+
+A token is `plk_<id>_<secret>`; only the SHA-256 of the whole token is stored (under its
+id), and presented tokens are compared in constant time. Every replica reads the same
+records, so creating, revoking or blocking takes effect everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from .errors import AuthError, NotFound, UsageError
+from .store.interface import GraphStore
+
+TOKENS = "api_tokens"
+BLOCKS = "blocks"
+PREFIX = "plk_"
+
+
+class Role(StrEnum):
+    READER = "reader"
+    WRITER = "writer"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return {"reader": 1, "writer": 2, "admin": 3}[self.value]
+
+    def allows(self, needed: Role) -> bool:
+        return self.rank >= needed.rank
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    token_id: str
+    name: str
+    role: Role
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def create(store: GraphStore, role: Role, name: str) -> tuple[str, dict[str, Any]]:
+    """Create a token; returns (the token, shown once, and its public record)."""
+    if not name.strip():
+        raise UsageError("a token needs a non-empty --name")
+    token_id = secrets.token_hex(6)
+    token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
+    record = {"id": token_id, "name": name, "role": str(role), "created": _now(),
+              "revoked": None, "sha256": _hash(token)}
+    store.put_record(TOKENS, token_id, record)
+    return token, public(record)
+
+
+def public(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "sha256"}
+
+
+def list_tokens(store: GraphStore) -> list[dict[str, Any]]:
+    return sorted((public(v) for _, v in store.list_records(TOKENS)),
+                  key=lambda r: (r["created"], r["id"]))
+
+
+def revoke(store: GraphStore, token_id: str) -> dict[str, Any]:
+    record = store.get_record(TOKENS, token_id)
+    if record is None:
+        raise NotFound(f"no token with id {token_id}", hint="see `provenance-linker tokens list`")
+    if record.get("revoked") is None:
+        record["revoked"] = _now()
+        store.put_record(TOKENS, token_id, record)
+    return public(record)
+
+
+def authenticate(store: GraphStore, token: str) -> Principal:
+    """The principal a presented token stands for; AuthError if unknown or revoked."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or not token.startswith(PREFIX):
+        raise AuthError("malformed API token")
+    record = store.get_record(TOKENS, parts[1])
+    if record is None or not hmac.compare_digest(str(record.get("sha256", "")), _hash(token)):
+        raise AuthError("unknown API token")
+    if record.get("revoked"):
+        raise AuthError("API token revoked", hint="ask an admin for a new token")
+    return Principal(record["id"], record["name"], Role(record["role"]))
+
+
+# --- blocks (the runbook's "block the source IP/user") ---------------------------------
+
+def block_key(*, user: str | None = None, ip: str | None = None) -> str:
+    if (user is None) == (ip is None):
+        raise UsageError("give exactly one of --user or --ip")
+    if user is not None:
+        return f"user:{user}"
+    assert ip is not None
+    try:
+        return f"ip:{ipaddress.ip_network(ip, strict=False)}"
+    except ValueError as exc:
+        raise UsageError(f"not an IP address or CIDR: {ip!r}") from exc
+
+
+def block(store: GraphStore, key: str, reason: str | None = None) -> dict[str, Any]:
+    record = {"key": key, "created": _now(), "reason": reason}
+    store.put_record(BLOCKS, key, record)
+    return record
+
+
+def unblock(store: GraphStore, key: str) -> bool:
+    return store.delete_record(BLOCKS, key)
+
+
+def list_blocks(store: GraphStore) -> list[dict[str, Any]]:
+    return sorted((v for _, v in store.list_records(BLOCKS)), key=lambda r: str(r["key"]))
+
+
+@dataclass(frozen=True, slots=True)
+class BlockList:
+    users: frozenset[str]
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+    @classmethod
+    def load(cls, store: GraphStore) -> BlockList:
+        users: set[str] = set()
+        nets = []
+        for key, _ in store.list_records(BLOCKS):
+            kind, _, value = key.partition(":")
+            if kind == "user":
+                users.add(value)
+            elif kind == "ip":
+                nets.append(ipaddress.ip_network(value, strict=False))
+        return cls(frozenset(users), tuple(nets))
+
+    def ip_blocked(self, ip: str | None) -> bool:
+        if ip is None or not self.networks:
+            return False
+        try:
+            addr = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(addr.version == n.version and addr in n for n in self.networks)
+
+    def user_blocked(self, name: str) -> bool:
+        return name in self.users

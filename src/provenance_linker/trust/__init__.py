@@ -1,0 +1,1 @@
+"""Trust: keys and identities, signature/attestation verification, policy, bypass."""

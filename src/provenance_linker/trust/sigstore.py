@@ -1,0 +1,107 @@
+"""Sigstore bundles, verified offline by the `sigstore` library against trusted roots
+(the embedded production root, plus any stored root: staging, private instances).
+
+Verification proves the certificate chains to the root's Fulcio CA at a verified time
+(log entry or timestamps), the log entry is consistent, and the signature covers the
+message digest or DSSE payload. Which identity is acceptable is policy (verifier.py),
+so the certificate's identity and issuer are recorded, not judged, here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sigstore.errors import Error as SigstoreError
+from sigstore.hashes import Hashed
+from sigstore.models import Bundle, TrustedRoot
+from sigstore.verify import Verifier
+from sigstore.verify.policy import UnsafeNoOp
+from sigstore_models.common.v1 import HashAlgorithm
+from sigstore_models.trustroot import v1 as trustroot_v1
+
+from ..formats.evidence import EvidenceItem
+from .crypto import certificate_identity
+from .outcome import INVALID, UNVERIFIED, VALID, Outcome, failed
+
+MECHANISM = "sigstore"
+_PRODUCTION = "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
+
+# The library warns on every use of the identity-agnostic policy; identity is checked
+# by our policy against the recorded certificate identity instead.
+logging.getLogger("sigstore.verify.policy").setLevel(logging.ERROR)
+
+
+def embedded_production_root() -> str:
+    """The public-good trusted root sigstore ships (read offline, never refreshed here)."""
+    return (resources.files("sigstore") / "_store" / _PRODUCTION / "trusted_root.json"
+            ).read_text()
+
+
+@cache
+def _verifier(root_json: str) -> Verifier:
+    inner = trustroot_v1.TrustedRoot.from_json(root_json)
+    return Verifier(trusted_root=TrustedRoot(inner))
+
+
+def verify_bundle(item: EvidenceItem, roots: dict[str, str], now: str) -> Outcome:
+    assert item.bundle is not None
+    try:
+        bundle = Bundle.from_json(item.bundle)
+    except (SigstoreError, ValueError) as exc:
+        message = _short(exc)
+        return failed(MECHANISM, message if message.startswith("failed to load bundle")
+                      else f"failed to load bundle: {message}")
+    issuer, subject = certificate_identity(bundle.signing_certificate)
+    entry = bundle.log_entry._inner
+    log_index = int(entry.log_index) if entry.log_index is not None else None
+    integrated = (datetime.fromtimestamp(int(entry.integrated_time), UTC).isoformat()
+                  if entry.integrated_time else None)
+    common: dict[str, Any] = {"signer_kind": "identity", "issuer": issuer, "subject": subject,
+              "log_index": log_index, "integrated_time": integrated}
+    errors: list[tuple[str, str]] = []
+    for name, root_json in roots.items():
+        try:
+            verifier = _verifier(root_json)
+            if bundle._dsse_envelope is not None:
+                verifier.verify_dsse(bundle, UnsafeNoOp())
+            else:
+                signature = bundle._inner.message_signature
+                if signature is None or signature.message_digest is None:
+                    return failed(MECHANISM, "bundle has no message digest to verify against",
+                                  **common)
+                digest = signature.message_digest
+                if digest.algorithm != HashAlgorithm.SHA2_256:
+                    return failed(MECHANISM, f"unsupported digest {digest.algorithm}", **common)
+                verifier.verify_artifact(Hashed(algorithm=digest.algorithm,
+                                                digest=digest.digest), bundle, UnsafeNoOp())
+        except (SigstoreError, ValueError) as exc:
+            errors.append((name, _short(exc)))
+            continue
+        return Outcome(status=VALID, reason=f"verified against the {name} trusted root",
+                       mechanism=MECHANISM, root=name, signed_at=integrated or now, **common)
+    if all(_foreign(e) for _, e in errors):
+        return Outcome(status=UNVERIFIED, mechanism=MECHANISM, **common,
+                       reason="the certificate does not chain to any trusted root ("
+                       + ", ".join(roots) + "); add the instance's root with "
+                       "`keys trust-root`")
+    return Outcome(status=INVALID, reason=_pick(errors), mechanism=MECHANISM, **common)
+
+
+def _foreign(error: str) -> bool:
+    return "certificate chain" in error or "sources of verified time" in error
+
+
+def _pick(errors: list[tuple[str, str]]) -> str:
+    """The most telling failure: one from a root whose CA issued the certificate (a
+    chain failure only says the bundle belongs to another instance)."""
+    relevant = [(n, e) for n, e in errors if not _foreign(e)]
+    name, error = (relevant or errors)[0]
+    return f"{error} ({name} trusted root)" if len(errors) > 1 else error
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__

@@ -1,0 +1,139 @@
+"""SLSA provenance (v0.2 and v1) → Build and Source nodes:
+`Artifact -BUILT_BY-> Build -FROM-> Source`, `Build -USED-> Artifact|Source`."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from ..model import sha256_digest
+
+PROVENANCE_V02 = "https://slsa.dev/provenance/v0.2"
+PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    repository: str  # normalized: no git+ prefix, no @ref
+    commit: str | None
+    ref: str | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.repository}@{self.commit or self.ref or 'unknown'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    key: str
+    builder_id: str | None
+    build_type: str | None
+    invocation_id: str | None
+    entry_point: str | None
+    source: SourceRef | None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    used_artifacts: tuple[str, ...] = ()  # sha256 digests of materials
+    used_sources: tuple[SourceRef, ...] = ()
+
+    def props(self) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "builder_id": self.builder_id, "build_type": self.build_type,
+            "invocation_id": self.invocation_id, "entry_point": self.entry_point,
+            "parameters": dict(self.parameters) or None}
+        if self.source is not None:
+            props.update(source_repository=self.source.repository,
+                         source_commit=self.source.commit, source_ref=self.source.ref)
+        return {k: v for k, v in props.items() if v is not None}
+
+
+def is_provenance(predicate_type: str | None) -> bool:
+    return predicate_type is not None and predicate_type.startswith("https://slsa.dev/provenance/")
+
+
+def split_source(uri: str, digest: Mapping[str, Any] | None) -> SourceRef:
+    """'git+https://github.com/o/r@refs/tags/v1' + {'sha1': …} → repository, commit, ref."""
+    value = uri.removeprefix("git+")
+    ref: str | None = None
+    at = value.rfind("@")
+    if at > value.find("://") + 2:
+        tail = value[at + 1:]
+        if tail.startswith("refs/") or "/" not in tail:  # not user info in the authority
+            value, ref = value[:at], tail
+    value = value.removesuffix(".git")
+    digest = digest or {}
+    commit = digest.get("sha1") or digest.get("gitCommit")
+    return SourceRef(value, str(commit) if commit else None, ref)
+
+
+def parse_provenance(predicate_type: str, predicate: Mapping[str, Any]) -> Provenance:
+    if predicate_type.startswith(PROVENANCE_V02) or "builder" in predicate:
+        return _v02(predicate)
+    return _v1(predicate)
+
+
+def _key(invocation: str | None, predicate: Mapping[str, Any]) -> str:
+    if invocation:
+        return invocation
+    return "sha256:" + hashlib.sha256(orjson.dumps(predicate, option=orjson.OPT_SORT_KEYS)
+                                      ).hexdigest()
+
+
+def _materials(entries: Any) -> tuple[list[str], list[SourceRef]]:
+    artifacts: list[str] = []
+    sources: list[SourceRef] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        digest: dict[str, Any] = entry["digest"] if isinstance(entry.get("digest"), dict) else {}
+        uri = entry.get("uri")
+        if isinstance(uri, str) and (uri.startswith("git+") or "sha1" in digest
+                                     or "gitCommit" in digest):
+            sources.append(split_source(str(uri), digest))
+        elif isinstance(digest.get("sha256"), str):
+            try:
+                artifacts.append(sha256_digest(digest["sha256"]))
+            except ValueError:
+                continue
+    return artifacts, sources
+
+
+def _v02(predicate: Mapping[str, Any]) -> Provenance:
+    builder = predicate.get("builder") or {}
+    invocation = predicate.get("invocation") or {}
+    config = invocation.get("configSource") or {}
+    metadata = predicate.get("metadata") or {}
+    artifacts, sources = _materials(predicate.get("materials"))
+    source = (split_source(str(config["uri"]), config.get("digest"))
+              if config.get("uri") else (sources[0] if sources else None))
+    invocation_id = metadata.get("buildInvocationId") or metadata.get("buildInvocationID")
+    parameters = invocation.get("parameters")
+    return Provenance(
+        key=_key(invocation_id, predicate), builder_id=builder.get("id"),
+        build_type=predicate.get("buildType"), invocation_id=invocation_id,
+        entry_point=config.get("entryPoint"), source=source,
+        parameters=parameters if isinstance(parameters, dict) else {},
+        used_artifacts=tuple(artifacts),
+        used_sources=tuple(s for s in sources if source is None or s.key != source.key))
+
+
+def _v1(predicate: Mapping[str, Any]) -> Provenance:
+    definition = predicate.get("buildDefinition") or {}
+    run = predicate.get("runDetails") or {}
+    external = definition.get("externalParameters") or {}
+    workflow: dict[str, Any] = (external["workflow"] if isinstance(external.get("workflow"), dict)
+                                else {})
+    artifacts, sources = _materials(definition.get("resolvedDependencies"))
+    source = sources[0] if sources else None
+    if source is not None and source.ref is None and workflow.get("ref"):
+        source = SourceRef(source.repository, source.commit, str(workflow["ref"]))
+    invocation_id = (run.get("metadata") or {}).get("invocationId")
+    return Provenance(
+        key=_key(invocation_id, predicate), builder_id=(run.get("builder") or {}).get("id"),
+        build_type=definition.get("buildType"), invocation_id=invocation_id,
+        entry_point=workflow.get("path"), source=source,
+        parameters=external if isinstance(external, dict) else {},
+        used_artifacts=tuple(artifacts), used_sources=tuple(sources[1:]))

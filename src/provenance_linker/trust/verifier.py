@@ -1,0 +1,87 @@
+"""`verify --artifact`: re-evaluate policy over stored evidence (verified at ingest),
+re-checking key validity, rotation, revocation and trusted identities at this moment.
+No cryptography on this path, which keeps it fast."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..model import NodeKind, NodeRef
+from ..refs import parse_ref, resolve
+from ..store.interface import GraphStore
+from ..telemetry import events, metrics
+from ..telemetry.logging import get_logger
+from .bypass import Bypass
+from .gather import gather
+from .keys import TrustStore
+from .policy import DEFAULT_POLICY, Check, CheckResult, Trust, load_policy
+from .reverify import reverify
+
+PASS = "success"
+FAIL = "failure"
+BYPASSED = "bypassed"
+
+
+@dataclass(slots=True)
+class VerificationReport:
+    artifact: str  # the reference as given
+    digest: str
+    artifact_type: str
+    environment: str | None
+    result: str  # success | failure | bypassed
+    checks: CheckResult
+    failure_reason: str | None = None
+    bypass: dict[str, Any] | None = None
+    reverified: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.result == FAIL else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"artifact": self.artifact, "digest": self.digest,
+                "artifact_type": self.artifact_type, "environment": self.environment,
+                "result": self.result, "passed": self.result != FAIL,
+                "failure_reason": self.failure_reason, "bypass": self.bypass,
+                "checks": self.checks.as_dict(), "reverified": self.reverified}
+
+
+def _first_failure(result: CheckResult) -> CheckResult:
+    for child in result.children:
+        if not child.passed:
+            return _first_failure(child)
+    return result
+
+
+def verify_artifact(store: GraphStore, reference: str, *, policy: Check | None = None,
+                    environment: str | None = None,
+                    clock: Callable[[], datetime] | None = None) -> VerificationReport:
+    clock = clock or (lambda: datetime.now(UTC))
+    ref = resolve(store, parse_ref(reference))
+    assert ref.digest is not None
+    artifact_type = "container-image" if ref.name else "artifact"
+    trust_store = TrustStore(store, clock=clock)
+    pending = [e.src for e in store.edges(dst=[NodeRef(NodeKind.ARTIFACT, ref.digest)])
+               if e.src.kind in (NodeKind.SIGNATURE, NodeKind.ATTESTATION)]
+    reverified = reverify(store, trust_store, pending) if pending else []
+    evidence = gather(store, ref.digest)
+    trust = Trust(trust_store.keys(), trust_store.identities(), clock())
+    result = (policy or load_policy(DEFAULT_POLICY, "default policy")).evaluate(evidence, trust)
+    bypass = Bypass(store, clock=clock).status()
+    failure_reason = None
+    outcome = PASS
+    if not result.passed:
+        failing = _first_failure(result)
+        failure_reason = failing.check
+        outcome = BYPASSED if bypass.active else FAIL
+        get_logger(component=events.COMPONENT_VERIFIER).error(
+            events.VERIFICATION_FAILED, artifact=reference, digest=ref.digest,
+            artifact_type=artifact_type, failure_reason=failure_reason,
+            detail=failing.detail, environment=environment, bypassed=bypass.active)
+    metrics.verifications_total.labels(outcome, artifact_type, failure_reason or "").inc()
+    return VerificationReport(reference, ref.digest, artifact_type, environment, outcome,
+                              result, failure_reason,
+                              bypass.as_dict() if bypass.active else None, reverified)

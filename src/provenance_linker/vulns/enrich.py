@@ -1,0 +1,73 @@
+"""Linker hooks: the advisory builder and the enricher matching new packages.
+
+`build_advisory` is registered in `linker.BUILDERS[DocumentKind.ADVISORY]`;
+`match_new_packages` in `linker.ENRICHERS`. The enricher reads the anchors of the
+batch's package names in one batched query and adds `Package -AFFECTED_BY->
+Vulnerability` edges asserted by the advisory's own document (`Edge.doc`), so a newer
+revision of the advisory withdraws them together with everything else it said.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..documents import Document
+from ..formats.osv import OsvRecord
+from ..model import Batch, Edge, EdgeKind, NodeKind, NodeRef
+from ..store.interface import GraphStore
+from .advisory_graph import advisory_batch
+from .matcher import anchor_key, commit_of, match_entries, release_of_purl, spec_from_props
+from .ranges import AffectedSpec, base_ecosystem
+
+if TYPE_CHECKING:
+    from ..linker import BuildContext, Built
+
+
+def build_advisory(record: OsvRecord, document: Document, ctx: BuildContext) -> Built:
+    from ..linker import Built
+
+    batch, summary, warnings = advisory_batch(record, document, ctx.store)
+    return Built(batch, summary, warnings)
+
+
+def match_new_packages(store: GraphStore, batch: Batch) -> Batch:
+    """Add AFFECTED_BY edges for the batch's versioned packages that known, current
+    advisories affect."""
+    by_anchor: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    for node in batch.nodes:
+        if node.kind != NodeKind.PACKAGE:
+            continue
+        props = node.props
+        version, name, eco = props.get("version"), props.get("name"), props.get("ecosystem")
+        if not version or not name or not eco:
+            continue
+        by_anchor.setdefault(anchor_key(str(eco), str(name)), []).append(
+            (node.key, str(version), dict(props)))
+    if not by_anchor:
+        return batch
+    anchors = [NodeRef(NodeKind.PACKAGE, key) for key in by_anchor]
+    added: list[Edge] = []
+    seen: set[tuple[str, str, str | None]] = set()
+    for edge in store.edges([EdgeKind.AFFECTED_BY], src=anchors):
+        if not edge.props.get("anchor") or edge.doc == batch.document.digest:
+            continue
+        name = edge.src.key
+        specs: list[tuple[str, AffectedSpec]] = [
+            (edge.dst.key, spec_from_props(name, entry))
+            for entry in edge.props.get("entries") or []]
+        for pkg_key, version, props in by_anchor.get(edge.src.key, []):
+            if base_ecosystem(str(props.get("ecosystem"))) != base_ecosystem(
+                    specs[0][1].ecosystem if specs else ""):
+                continue
+            for m in match_entries(specs, version, commit_of(props),
+                                   release_of_purl(pkg_key)):
+                marker = (pkg_key, m.vuln_id, edge.doc)
+                if marker in seen:
+                    continue
+                seen.add(marker)
+                added.append(Edge(EdgeKind.AFFECTED_BY, NodeRef(NodeKind.PACKAGE, pkg_key),
+                                  edge.dst, m.edge_props(version), doc=edge.doc))
+    if not added:
+        return batch
+    return Batch(document=batch.document, nodes=batch.nodes, edges=[*batch.edges, *added],
+                 replaces=batch.replaces, log=batch.log)
