@@ -78,10 +78,44 @@ async def _open_loop(client: httpx.AsyncClient, make: list[tuple[str, str, dict[
     return latencies, codes, time.perf_counter() - t0
 
 
-def _report(name: str, latencies: list[float], codes: dict[int, int], elapsed: float) -> None:
-    print(f"{name:<28} {len(latencies):>6} req  {len(latencies) / elapsed:>7.1f} req/s  "
+def _cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of the server process tree, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in [root, *_children(root)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(k) for k in kids] + [g for k in kids for g in _children(int(k))]
+
+
+SERVER_PID = 0
+
+
+def _report(name: str, latencies: list[float], codes: dict[int, int], elapsed: float,
+            cpu: float) -> None:
+    print(f"{name:<22} {len(latencies):>5} req {len(latencies) / elapsed:>6.1f} req/s  "
           f"p50 {_pct(latencies, 0.5):6.1f} ms  p95 {_pct(latencies, 0.95):6.1f} ms  "
-          f"p99 {_pct(latencies, 0.99):6.1f} ms  status {dict(sorted(codes.items()))}")
+          f"p99 {_pct(latencies, 0.99):6.1f} ms  server CPU {cpu * 1000 / len(latencies):5.2f} "
+          f"ms/req  status {dict(sorted(codes.items()))}")
+
+
+async def _measured(name: str, client: httpx.AsyncClient,
+                    make: list[tuple[str, str, dict[str, object]]], rate: float,
+                    seconds: float) -> None:
+    before = _cpu_seconds(SERVER_PID)
+    latencies, codes, elapsed = await _open_loop(client, make, rate, seconds)
+    _report(name, latencies, codes, elapsed, _cpu_seconds(SERVER_PID) - before)
 
 
 async def _run(base: str, reader: str, writer: str, digests: list[str], rate: float,
@@ -93,7 +127,7 @@ async def _run(base: str, reader: str, writer: str, digests: list[str], rate: fl
                                   ("GET /v1/verify", "/v1/verify", "artifact")):
             make = [("GET", path, {**read, "params": {param: d}}) for d in digests]
             await _open_loop(client, make, rate, 1.0)  # warm-up
-            _report(name, *await _open_loop(client, make, rate, seconds))
+            await _measured(name, client, make, rate, seconds)
         bodies = [orjson.dumps(cyclonedx_sbom(f"registry.bench.test/up{i}:1", 60,
                                                seed=i).document)
                   for i in range(int(upload_rate * seconds))]
@@ -101,7 +135,7 @@ async def _run(base: str, reader: str, writer: str, digests: list[str], rate: fl
         make = [("POST", "/v1/sboms", {"headers": write, "content": b,
                                        "params": {"name": f"up{i}.json"}})
                 for i, b in enumerate(bodies)]
-        _report("POST /v1/sboms (202)", *await _open_loop(client, make, upload_rate, seconds))
+        await _measured("POST /v1/sboms (202)", client, make, upload_rate, seconds)
 
 
 def main() -> None:
@@ -133,6 +167,8 @@ def main() -> None:
         ingest = subprocess.Popen([str(BIN), "worker", "--poll", "0.05"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   start_new_session=True)
+        global SERVER_PID
+        SERVER_PID = server.pid
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30

@@ -89,7 +89,8 @@ class JobQueue(Protocol):
     def renew(self, job_id: str, owner: str, until: float) -> bool: ...
 
     def finish(self, job_id: str, owner: str, changes: Mapping[str, Any]) -> bool:
-        """Apply changes if `owner` still holds the lease; False if it lost it."""
+        """Apply changes if `owner` still holds the lease; False if it lost it.
+        `data` may be set to b"" to drop the stored bytes once they are ingested."""
         ...
 
     def get(self, job_id: str, *, with_data: bool = False) -> Job | None: ...

@@ -123,7 +123,9 @@ class RedisJobQueue:
     def _set(self, job_id: str, owner: str, changes: Mapping[str, Any]) -> bool:
         args: list[str] = [owner]
         for name, value in changes.items():
-            if name in _FIELDS and name != "id":
+            if name == "data":
+                args += [name, value.decode("latin-1") if isinstance(value, bytes) else value]
+            elif name in _FIELDS and name != "id":
                 args += [name, _encode(value)]
         return bool(self._set_script(keys=[self._key(job_id), _PENDING], args=args))
 

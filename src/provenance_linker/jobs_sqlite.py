@@ -108,7 +108,7 @@ class SqliteJobQueue:
 
     def _set(self, job_id: str, changes: Mapping[str, Any], cond: str,
              params: tuple[Any, ...]) -> bool:
-        names = [c for c in changes if c in _COLUMNS and c != "id"]
+        names = [c for c in changes if (c in _COLUMNS or c == "data") and c != "id"]
         sets = ", ".join(f"{c} = ?" for c in names)
         with self._tx() as conn:
             cur = conn.execute(f"UPDATE jobs SET {sets} WHERE id = ? {cond}",

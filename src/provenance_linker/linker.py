@@ -15,6 +15,7 @@ from typing import Any, Protocol, cast
 from . import formats
 from .documents import Document, DocumentKind, Limits
 from .errors import ProvenanceError, UnsupportedDocument
+from .gcpause import gc_paused
 from .model import Batch
 from .refs import ArtifactRef, resolve
 from .store.interface import GraphStore
@@ -119,7 +120,8 @@ class Linker:
         options = options or IngestOptions()
         log = get_logger()
         try:
-            report = self._ingest(document, options)
+            with gc_paused():  # bulk allocation: see gcpause.py
+                report = self._ingest(document, options)
         except ProvenanceError as exc:
             if exc.where is None or not exc.where.startswith(document.name):
                 exc.with_where(document.name)

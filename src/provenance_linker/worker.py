@@ -97,17 +97,19 @@ def process_one(queue: JobQueue, store: GraphStore, config: WorkerConfig,
     try:
         with _Heartbeat(queue, job, owner, config.lease_seconds), guard_memory():
             result = ingest_job(store, job, config.limits)
-    except StoreUnavailable as exc:  # transient: retry, do not count toward dead-letter
-        _fail(queue, job, owner, exc, config, clock, permanent=False)
+    except StoreUnavailable as exc:  # transient: retry with backoff
+        _fail(store, queue, job, owner, exc, config, clock, permanent=False)
         return job
     except ProvenanceError as exc:  # the document itself is bad: no point retrying
-        _fail(queue, job, owner, exc, config, clock, permanent=True)
+        _fail(store, queue, job, owner, exc, config, clock, permanent=True)
         return job
     except Exception as exc:
-        _fail(queue, job, owner, exc, config, clock, permanent=False)
+        _fail(store, queue, job, owner, exc, config, clock, permanent=False)
         return job
+    # The document now lives in the store: drop the job's copy of the bytes.
     if queue.finish(job.id, owner, {"state": DONE, "result": result, "error": None,
-                                    "lease_owner": None, "updated_at": clock()}):
+                                    "lease_owner": None, "updated_at": clock(),
+                                    "data": b""}):
         audit.record(store, action="ingest", actor=str(job.actor.get("name", "unknown")),
                      source_ip=job.actor.get("ip"), target=job.digest, job=job.id,
                      kind=job.kind, created=result["created"])
@@ -117,8 +119,8 @@ def process_one(queue: JobQueue, store: GraphStore, config: WorkerConfig,
     return job
 
 
-def _fail(queue: JobQueue, job: Job, owner: str, exc: BaseException, config: WorkerConfig,
-          clock: Callable[[], float], *, permanent: bool) -> None:
+def _fail(store: GraphStore, queue: JobQueue, job: Job, owner: str, exc: BaseException,
+          config: WorkerConfig, clock: Callable[[], float], *, permanent: bool) -> None:
     now = clock()
     error = f"{type(exc).__name__}: {exc}"
     dead = permanent or job.attempts >= job.max_attempts
@@ -128,6 +130,13 @@ def _fail(queue: JobQueue, job: Job, owner: str, exc: BaseException, config: Wor
     queue.finish(job.id, owner, changes)
     get_logger().error("job_failed", job=job.id, document=job.name, attempt=job.attempts,
                        error=error, dead=dead, exc_info=not isinstance(exc, ProvenanceError))
+    if dead and not isinstance(exc, StoreUnavailable):
+        try:
+            audit.record(store, action="ingest", actor=str(job.actor.get("name", "unknown")),
+                         outcome="failed", source_ip=job.actor.get("ip"), target=job.digest,
+                         job=job.id, kind=job.kind, error=error)
+        except ProvenanceError as err:
+            get_logger().error("audit_failed", error=str(err))
 
 
 def run(queue: JobQueue, store: GraphStore, config: WorkerConfig, *,

@@ -116,6 +116,10 @@ def test_refused_modification_is_logged_counted_and_audited(live: Service) -> No
         response = client.post("/v1/sboms", content=SBOM)
     assert response.status_code == 403
     assert _counter(live) == before + 1
+    deadline = time.monotonic() + 10
+    while not any('"reader-user"' in x and "unauthorized_modification" in x
+                  for x in live.log_lines()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     lines = [orjson.loads(x) for x in live.log_lines() if "unauthorized_modification" in x]
     last = lines[-1]
     assert last["event"] == "unauthorized_modification"

@@ -108,6 +108,9 @@ def test_failures_back_off_then_go_dead_and_retry_revives(queue: JobQueue,
     failed = [x for x in lines if x["event"] == "job_failed"]
     assert failed and failed[0]["level"] == "ERROR" and failed[0]["component"] == "sbom-processor"
     assert store.document(job.digest) is None
+    trail = [e.payload for e in store.read_log("audit")]
+    assert trail[-1]["outcome"] == "failed" and trail[-1]["job"] == job.id
+    assert trail[-1]["actor"] == "tester" and "broken.json" in trail[-1]["error"]
     revived = retry(queue, job.id, now=2000.0)
     assert revived.state == QUEUED
     again = queue.get(job.id)
@@ -153,4 +156,6 @@ def test_worker_ingests_a_job(queue: JobQueue, tmp_path: Path) -> None:
     assert done.result["document"] == job.digest
     assert store.document(job.digest) is not None
     assert RUNNING not in queue.counts()
+    stored = queue.get(job.id, with_data=True)
+    assert stored is not None and stored.data == b""  # bytes dropped once ingested
     store.close()

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import orjson
+import pytest
 
 from provenance_linker import audit
 from provenance_linker.demo import cyclonedx_sbom
@@ -30,10 +31,18 @@ def _wait(predicate, timeout: float, step: float = 0.02):  # type: ignore[no-unt
     raise AssertionError("condition not reached in time")
 
 
-def test_sigkill_mid_job_then_restart_completes_exactly_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_sigkill_mid_job_then_restart_completes_exactly_once(
+        tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
     db_url = f"sqlite:///{tmp_path}/graph.db"
+    env: dict[str, str] = {}
+    if backend == "redis":
+        import redis
+
+        env["PROVENANCE_QUEUE"] = request.getfixturevalue("redis_url")
+        redis.Redis.from_url(env["PROVENANCE_QUEUE"]).flushdb()
     store = open_store(db_url)
-    queue = open_queue(queue_url_for(db_url, None))
+    queue = open_queue(queue_url_for(db_url, env.get("PROVENANCE_QUEUE")))
     # Large enough that ingest takes seconds, so the kill lands inside the job.
     data = orjson.dumps(cyclonedx_sbom("registry.example/crash:1", 20000, seed=3).document)
     digest = sha256_of(data)
@@ -41,7 +50,8 @@ def test_sigkill_mid_job_then_restart_completes_exactly_once(tmp_path: Path) -> 
                                          {"name": "tester", "ip": "127.0.0.1"}))
     assert created
 
-    first = start_worker(db_url, tmp_path / "worker1.log", "--lease", "2", "--poll", "0.05")
+    first = start_worker(db_url, tmp_path / "worker1.log", "--lease", "2", "--poll", "0.05",
+                         env=env)
     try:
         running = _wait(lambda: (j := queue.get(job.id)) and j.state == RUNNING and j, 30)
         time.sleep(0.4)
@@ -58,7 +68,7 @@ def test_sigkill_mid_job_then_restart_completes_exactly_once(tmp_path: Path) -> 
     assert store.document(digest) is None  # nothing half-written
 
     second = start_worker(db_url, tmp_path / "worker2.log", "--lease", "2", "--poll", "0.05",
-                          "--max-jobs", "1")
+                          "--max-jobs", "1", env=env)
     try:
         assert second.wait(120) == 0
     finally:

@@ -7,9 +7,10 @@ outage are ingested once the database is back, none lost.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
@@ -25,6 +26,8 @@ from provenance_linker.jobs import DONE, FAILED, new_job, open_queue
 from provenance_linker.model import Batch, DocumentInfo, Node, NodeKind
 from provenance_linker.store.health import HealthMonitor
 from provenance_linker.store.neo4j import Neo4jStore
+from provenance_linker.telemetry import events
+from provenance_linker.telemetry import logging as tlog
 from provenance_linker.telemetry.metrics import GRAPH_DATABASE_UP
 
 from ..support.neo4j_server import PASSWORD, Neo4jServer
@@ -56,7 +59,23 @@ def small_batch(n: int) -> Batch:
     return Batch(doc, [Node(NodeKind.SBOM, digest, {"n": n})])
 
 
-def test_health_monitor_and_errors_follow_the_database(neo4j_server: Neo4jServer) -> None:
+@pytest.fixture
+def log_file(tmp_path: Path) -> Iterator[Path]:
+    """JSON log lines go to a file the test can read (and that stays open)."""
+    path = tmp_path / "log.jsonl"
+    with path.open("w") as stream:
+        tlog.configure(events.COMPONENT_PROCESSOR, level="INFO", stream=stream)
+        yield path
+        tlog.configure(events.COMPONENT_PROCESSOR, level="ERROR", stream=sys.__stderr__)
+
+
+def logged(path: Path, event: str) -> list[dict[str, object]]:
+    lines = [orjson.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [line for line in lines if line.get("event") == event]
+
+
+def test_health_monitor_and_errors_follow_the_database(neo4j_server: Neo4jServer,
+                                                       log_file: Path) -> None:
     store = Neo4jStore(neo4j_server.url, retry_seconds=1.0)
     monitor = HealthMonitor(store, interval=0.25).start()
     try:
@@ -75,6 +94,9 @@ def test_health_monitor_and_errors_follow_the_database(neo4j_server: Neo4jServer
         assert caught.value.where == store.display_url
         assert PASSWORD not in str(caught.value) and "***" in store.display_url
         assert caught.value.http_status == 503
+        outage = logged(log_file, events.STORE_UNAVAILABLE)
+        assert outage and all(line["level"] == "ERROR" for line in outage)
+        assert all(PASSWORD not in str(line) for line in outage)
 
         neo4j_server.start()
         assert wait_for(lambda: monitor.is_up, DETECT_SECONDS) < DETECT_SECONDS
@@ -90,7 +112,7 @@ def test_health_monitor_and_errors_follow_the_database(neo4j_server: Neo4jServer
 
 
 def test_uploads_queued_during_an_outage_are_ingested_after_it(
-        neo4j_server: Neo4jServer, tmp_path: Path) -> None:
+        neo4j_server: Neo4jServer, tmp_path: Path, log_file: Path) -> None:
     store = Neo4jStore(neo4j_server.url, retry_seconds=0.5)
     queue = open_queue(f"sqlite:///{tmp_path}/queue.db")
     stop = threading.Event()

@@ -162,3 +162,20 @@ def test_a_failure_part_way_leaves_the_store_exactly_as_before(store: GraphStore
         failing.ingest(load(FORMS["spdx-json"](30), "second.json"))
     assert store.content_digest() == before
     assert len(store.documents()) == 1
+
+
+def test_yaml_alias_bomb_is_neither_expanded_nor_walked_exponentially(
+        store: GraphStore) -> None:
+    lines = ["spdxVersion: SPDX-2.3", "SPDXID: SPDXRef-DOCUMENT", "name: bomb",
+             "dataLicense: CC0-1.0", "documentNamespace: https://example.invalid/bomb",
+             "creationInfo: {created: '2026-01-01T00:00:00Z', creators: ['Tool: t']}",
+             "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 30)]
+    lines.append("packages: [{SPDXID: SPDXRef-p, name: p, downloadLocation: NONE, "
+                 "comment: *a29}]")
+    document = load("\n".join(lines).encode(), "bomb.spdx.yaml")
+    assert document.format == Format.SPDX_YAML
+    # 10^30 leaves if expanded; shared nodes are visited once, so this returns at once.
+    with pytest.raises(LimitExceeded, match="nested deeper than 8"):
+        Linker(store).ingest(document, IngestOptions(limits=Limits(max_depth=8)))
+    assert store.documents() == []

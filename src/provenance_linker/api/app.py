@@ -19,7 +19,7 @@ from ..telemetry import events
 from ..telemetry import logging as tlog
 from ..telemetry.memory import RssWatch
 from . import problems
-from .deps import Service, _env_int
+from .deps import Service, env_int
 from .middleware import ServiceMiddleware
 from .routes import analysis, artifacts, audit, health, jobs, uploads
 
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    level=os.environ.get("PROVENANCE_LOG_LEVEL", "INFO"),
                    slow_query_seconds=settings.slow_query_seconds)
     svc = Service.from_settings(settings)
-    watch = RssWatch(_env_int("PROVENANCE_MEMORY_WARN_MB", 1024) * 1024 * 1024)
+    watch = RssWatch(env_int("PROVENANCE_MEMORY_WARN_MB", 1024) * 1024 * 1024)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -7,9 +7,10 @@ and appended to the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from .. import audit
 from ..errors import AuthError, Forbidden, ProvenanceError, RateLimited
@@ -53,23 +54,18 @@ def _throttle(svc: Service, key: str) -> None:
 
 
 def check(svc: Service, request: Request, needed: Role) -> Principal:
+    """Authenticate and authorize; raises AuthError/Forbidden/RateLimited."""
     ip = client_ip(request)
     _throttle(svc, f"ip:{ip}")
-    user: str | None = None
-    try:
-        blocks = svc.blocks.get()
-        if blocks.ip_blocked(ip):
-            raise Forbidden(f"source address {ip} is blocked")
-        principal = authenticate(svc.store, _bearer(request))
-        user = principal.name
-        if blocks.user_blocked(principal.name):
-            raise Forbidden(f"user {principal.name} is blocked")
-        if not principal.role.allows(needed):
-            raise Forbidden(f"role {principal.role} may not do this; {needed} is required")
-    except AuthError as exc:
-        if request.method not in SAFE_METHODS:
-            _refused_modification(svc, request, ip, user, exc)
-        raise
+    blocks = svc.blocks.get()
+    if blocks.ip_blocked(ip):
+        raise Forbidden(f"source address {ip} is blocked")
+    principal = authenticate(svc.store, _bearer(request))
+    request.state.user = principal.name
+    if blocks.user_blocked(principal.name):
+        raise Forbidden(f"user {principal.name} is blocked")
+    if not principal.role.allows(needed):
+        raise Forbidden(f"role {principal.role} may not do this; {needed} is required")
     _throttle(svc, f"token:{principal.token_id}")
     return principal
 
@@ -88,9 +84,18 @@ def _refused_modification(svc: Service, request: Request, ip: str | None, user: 
         get_logger().error("audit_failed", error=str(err))
 
 
-def require(needed: Role) -> Callable[..., Principal]:
-    def dependency(request: Request, svc: Service = Depends(service)) -> Principal:
-        return check(svc, request, needed)
+def require(needed: Role) -> Callable[..., Awaitable[Principal]]:
+    # Async so that the cheap, read-only checks run on the event loop (no thread hop per
+    # request); the audit write of a refusal goes to the thread pool.
+    async def dependency(request: Request, svc: Service = Depends(service)) -> Principal:
+        try:
+            return check(svc, request, needed)
+        except AuthError as exc:
+            if request.method not in SAFE_METHODS:
+                user = getattr(request.state, "user", None)
+                await run_in_threadpool(_refused_modification, svc, request,
+                                        client_ip(request), user, exc)
+            raise
 
     dependency.__name__ = f"require_{needed}"
     return dependency

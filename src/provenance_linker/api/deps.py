@@ -44,7 +44,7 @@ class TtlCache(Generic[T]):
         return self._value
 
 
-def _env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "")
     return int(raw) if raw.strip() else default
 
@@ -70,14 +70,14 @@ class Service:
         store = open_store(settings.db_url)
         queue = open_queue(queue_url_for(settings.db_url, settings.queue_url))
         return cls(settings, store, queue,
-                   max_upload_bytes=_env_int("PROVENANCE_MAX_UPLOAD_BYTES", 64 * 1024 * 1024))
+                   max_upload_bytes=env_int("PROVENANCE_MAX_UPLOAD_BYTES", 64 * 1024 * 1024))
 
     def close(self) -> None:
         self.queue.close()
         self.store.close()
 
 
-def service(request: Request) -> Service:
+async def service(request: Request) -> Service:
     svc = request.app.state.service
     assert isinstance(svc, Service)
     return svc

@@ -64,6 +64,9 @@ def _log(scope: Scope, endpoint: str, status: int, elapsed: float) -> None:
     fields: dict[str, Any] = {"method": scope["method"], "path": scope["path"],
                               "endpoint": endpoint, "status": status,
                               "duration_ms": round(elapsed * 1000, 2)}
+    query = scope.get("query_string", b"")
+    if query:  # so `grep <artifact name>` finds the requests about it
+        fields["query"] = query.decode("latin-1")[:512]
     client = scope.get("client")
     if client:
         fields["ip"] = client[0]
@@ -73,7 +76,7 @@ def _log(scope: Scope, endpoint: str, status: int, elapsed: float) -> None:
     elif status >= 400:
         log.warning("request", **fields)
     else:
-        log.debug("request", **fields)
+        log.info("request", **fields)
 
 
 def _clean(raw: bytes | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -13,6 +14,7 @@ from .. import worker as worker_core
 from ..jobs import JobQueue, JobState, open_queue, purge_stuck, queue_url_for, retry
 from ..telemetry import events
 from ..telemetry import logging as tlog
+from ..telemetry.memory import RssWatch
 from .context import AppState, state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
@@ -99,7 +101,15 @@ def worker(
     q = open_for(st)
     config = worker_core.WorkerConfig(lease_seconds=lease, poll_seconds=poll,
                                       limits=st.settings.limits)
+    watch = RssWatch(_memory_warn_bytes())
+    watch.start()
     try:
         worker_core.run(q, st.store(), config, stop=stop, max_jobs=max_jobs)
     finally:
+        watch.stop()
         q.close()
+
+
+def _memory_warn_bytes() -> int:
+    raw = os.environ.get("PROVENANCE_MEMORY_WARN_MB", "").strip()
+    return (int(raw) if raw.isdigit() else 1024) * 1024 * 1024

@@ -17,6 +17,7 @@ def check_json_depth(value: Any, where: str, max_depth: int) -> None:
     every document); the path is worked out only for the error message.
     """
     level = [value] if isinstance(value, _CONTAINERS) else []
+    seen: set[int] = set()  # YAML aliases share nodes: visit each once (no alias bombs)
     depth = 1
     while level:
         if depth > max_depth:
@@ -27,7 +28,8 @@ def check_json_depth(value: Any, where: str, max_depth: int) -> None:
         below: list[Any] = []
         for node in level:
             for child in node.values() if isinstance(node, dict) else node:
-                if isinstance(child, _CONTAINERS) and child:
+                if isinstance(child, _CONTAINERS) and child and id(child) not in seen:
+                    seen.add(id(child))
                     below.append(child)
         level = below
         depth += 1

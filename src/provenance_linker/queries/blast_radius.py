@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Edge, EdgeKind, NodeKind, NodeRef
+from ..model import EdgeKind, NodeKind, NodeRef
 from ..purls import PurlError, parse_purl
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
@@ -68,18 +68,17 @@ def _dependency_paths(store: GraphStore, wanted: dict[str, set[str]]) -> dict[st
     for sbom, targets in wanted.items():
         for target in targets:
             frontier.setdefault(target, set()).add(sbom)
+    native = getattr(store, "shortest_dependency_paths", None)
+    if native is not None:  # SQLite answers this in a few reads (see docs/vulnerabilities.md)
+        paths: dict[str, list[str]] = native(wanted, MAX_DEPENDENCY_DEPTH)
+        return paths
     found: dict[str, list[str]] = {}
     for _ in range(MAX_DEPENDENCY_DEPTH):
         if not frontier:
             break
         upward: dict[str, set[str]] = {}
-        refs = [NodeRef(NodeKind.PACKAGE, k) for k in frontier]
-        native = getattr(store, "edges_into_by_documents", None)
-        if native is not None:  # the same edges, filtered by SBOM in the backend
-            docs = sorted({d for sboms in frontier.values() for d in sboms})
-            edges: list[Edge] = native(EdgeKind.DEPENDS_ON, refs, docs)
-        else:
-            edges = store.edges([EdgeKind.DEPENDS_ON], dst=refs)
+        edges = store.edges([EdgeKind.DEPENDS_ON],
+                            dst=[NodeRef(NodeKind.PACKAGE, k) for k in frontier])
         for e in sorted(edges, key=lambda x: (x.src.key, x.dst.key)):
             sbom = e.doc or ""
             if sbom in found or sbom not in frontier.get(e.dst.key, ()):

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from prometheus_client import Gauge
 
 from ..errors import ProvenanceError
-from ..telemetry import events, metrics
-from ..telemetry.logging import get_logger
+from ..telemetry import metrics
 from .interface import GraphStore
+from .neo4j_errors import log_unavailable
 
 DEFAULT_INTERVAL = 1.0  # seconds between pings; outages show within interval + ping time
 
@@ -51,15 +51,15 @@ class HealthMonitor:
             up, error = False, str(exc)
         except Exception as exc:  # a driver failure the store did not translate
             up, error = False, f"{type(exc).__name__}: {exc}"
-        if up != self._up or not self._checked.is_set():
-            self.changed_at = self._clock()
-            if not up:
-                get_logger().error(events.STORE_UNAVAILABLE, url=_display(self.store),
-                                   error=error)
+        changed = up != self._up or not self._checked.is_set()
         self._up, self.last_error = up, error
         if self._gauge is not None:
             self._gauge.set(1 if up else 0)
         self._checked.set()
+        if changed:
+            self.changed_at = self._clock()
+            if not up:
+                log_unavailable(_display(self.store), error)
         return up
 
     def wait_checked(self, timeout: float | None = None) -> bool:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from neo4j.exceptions import ConstraintError
+
 from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction
 
 from ..errors import StoreError, StoreUnavailable
@@ -31,13 +33,12 @@ from ..model import (
     NodeRef,
     TraversalStep,
 )
-from ..telemetry import events
-from ..telemetry.logging import get_logger, timed_query
+from ..telemetry.logging import timed_query
 from . import neo4j_cypher as cy
 from . import neo4j_schema as schema
 from .digest import graph_digest
 from .neo4j_config import parse_target
-from .neo4j_errors import translate
+from .neo4j_errors import log_unavailable, translate
 from .neo4j_props import loads
 from .neo4j_write import BatchWriter, append_log, delete_document, import_log
 
@@ -85,23 +86,28 @@ class Neo4jStore:
         return self.target.display
 
     # --- sessions ------------------------------------------------------------------
-    def _session_run(self, mode: str, work: Callable[..., T], *args: Any) -> T:
+    def _session_run(self, mode: str, work: Callable[..., T], *args: Any,
+                     conflict_retries: int = 0) -> T:
         try:
             with self._driver.session(database=self.target.database, default_access_mode=mode,
                                       bookmark_manager=self._bookmarks) as session:
-                if mode == WRITE_ACCESS:
-                    return session.execute_write(work, *args)
-                return session.execute_read(work, *args)
+                if mode == READ_ACCESS:
+                    return session.execute_read(work, *args)
+                for _ in range(conflict_retries):
+                    try:
+                        return session.execute_write(work, *args)
+                    except ConstraintError:
+                        continue  # another writer created the same node first: run again
+                return session.execute_write(work, *args)
         except Exception as exc:
             error = translate(exc, self.target.display)
             if isinstance(error, StoreUnavailable):
-                get_logger().error(events.STORE_UNAVAILABLE, backend=self.backend,
-                                   url=self.target.display, error=error.message)
+                log_unavailable(self.target.display, error.message)
             raise error from exc
 
-    def _write(self, work: Callable[..., T], *args: Any) -> T:
+    def _write(self, work: Callable[..., T], *args: Any, conflict_retries: int = 0) -> T:
         self._ensure_schema()
-        return self._session_run(WRITE_ACCESS, work, *args)
+        return self._session_run(WRITE_ACCESS, work, *args, conflict_retries=conflict_retries)
 
     def _read(self, work: Callable[..., T], *args: Any) -> T:
         self._ensure_schema()
@@ -167,7 +173,7 @@ class Neo4jStore:
     def apply(self, batch: Batch) -> ApplyResult:
         writer = BatchWriter(batch, self._clock().isoformat())
         with timed_query("apply", self.backend):
-            created = self._write(writer.run)
+            created = self._write(writer.run, conflict_retries=3)
         return ApplyResult(batch.document.digest, created, writer.node_count,
                            len(batch.edges))
 

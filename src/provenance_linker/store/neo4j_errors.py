@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -12,6 +14,8 @@ from neo4j.exceptions import (
 )
 
 from ..errors import ProvenanceError, StoreError, StoreUnavailable
+from ..telemetry import events
+from ..telemetry.logging import get_logger
 
 _UNREACHABLE_HINT = ("check that Neo4j is running and reachable on its Bolt port (7687), "
                      "e.g. `nc -zv neo4j 7687`")
@@ -43,3 +47,9 @@ def translate(exc: Exception, url: str) -> Exception:
     if isinstance(exc, DriverError):
         return StoreUnavailable(f"Neo4j driver error: {exc}", where=url, hint=_UNREACHABLE_HINT)
     return exc
+
+
+def log_unavailable(url: str, error: str | None) -> None:
+    """Log `graph_database_unavailable` (ERROR); a broken log stream is not our failure."""
+    with contextlib.suppress(OSError, ValueError):
+        get_logger().error(events.STORE_UNAVAILABLE, url=url, error=error)

@@ -58,6 +58,32 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
+def _upward(parents: Mapping[int, Sequence[int]], targets: set[int], root: int,
+            max_depth: int) -> list[int] | None:
+    """Breadth-first from the targets up to the root; the chain root first."""
+    came: dict[int, int | None] = dict.fromkeys(targets)
+    frontier = sorted(targets)
+    for _ in range(max_depth):
+        following: list[int] = []
+        for node in frontier:
+            for parent in parents.get(node, ()):
+                if parent in came:
+                    continue
+                came[parent] = node
+                if parent == root:
+                    chain: list[int] = []
+                    cur: int | None = parent
+                    while cur is not None:
+                        chain.append(cur)
+                        cur = came[cur]
+                    return chain
+                following.append(parent)
+        if not following:
+            return None
+        frontier = following
+    return None
+
+
 def path_from_url(url: str) -> Path:
     """`sqlite:///abs/path.db`, `sqlite:relative.db` or a plain path."""
     if url.startswith("sqlite://"):
@@ -347,7 +373,10 @@ class SqliteStore:
         base_where: list[str] = []
         base_params: list[Any] = []
         if kinds:
-            base_where.append(f"e.kind IN ({','.join('?' * len(kinds))})")
+            # Unary + keeps the planner on the endpoint indexes when endpoints are given
+            # (the kind index would scan every edge of that kind).
+            kind_column = "+e.kind" if (src or dst) else "e.kind"
+            base_where.append(f"{kind_column} IN ({','.join('?' * len(kinds))})")
             base_params += [str(k) for k in kinds]
         if doc is not None:
             base_where.append("doc.digest = ?")
@@ -379,27 +408,63 @@ class SqliteStore:
                 results += [self._edge(r) for r in conn.execute(sql, params)]
         return results
 
-    def edges_into_by_documents(self, kind: EdgeKind, dst: Sequence[NodeRef],
-                                docs: Sequence[str]) -> list[Edge]:
-        """Edges of `kind` into `dst` asserted by any of `docs` (blast-radius paths:
-        one query per level instead of one per SBOM)."""
+    def shortest_dependency_paths(self, wanted: Mapping[str, Iterable[str]],
+                                  max_depth: int = 64) -> dict[str, list[str]]:
+        """For each SBOM digest, the shortest DEPENDS_ON chain (keys, root first) from the
+        SBOM root to one of the given package keys, over that SBOM's own edges.
+
+        Blast radius asks this for many SBOMs at once: direct dependencies are answered
+        from the roots' edges, the rest by reading each remaining SBOM's edges as integer
+        triples (doc_id index) and walking them here."""
         conn = self._conn()
-        dst_ids = list(self._node_ids(conn, {(str(r.kind), r.key) for r in dst}).values())
-        doc_ids: list[int] = []
-        for chunk in _chunks(list(dict.fromkeys(docs)), 400):
-            doc_ids += [r[0] for r in conn.execute(
-                f"SELECT id FROM documents WHERE digest IN ({','.join('?' * len(chunk))})",
-                list(chunk))]
-        results: list[Edge] = []
-        with timed_query("edges_into_by_documents", self.backend):
-            for dst_chunk in _chunks(dst_ids, 400):
-                for doc_chunk in _chunks(doc_ids, 400):
-                    sql = (self._EDGE_SELECT + f" WHERE e.kind = ? AND e.dst IN "
-                           f"({','.join('?' * len(dst_chunk))}) AND e.doc_id IN "
-                           f"({','.join('?' * len(doc_chunk))}) ORDER BY e.id")
-                    results += [self._edge(r) for r in conn.execute(
-                        sql, [str(kind), *dst_chunk, *doc_chunk])]
-        return results
+        docs = {d: i for i, d in self._doc_ids(conn, list(wanted)).items()}
+        roots = self._node_ids(conn, {("Sbom", d) for d in docs})
+        targets = self._node_ids(conn, {("Package", k) for ks in wanted.values() for k in ks})
+        by_doc: dict[int, set[int]] = {}
+        for digest, keys in wanted.items():
+            if digest in docs:
+                by_doc[docs[digest]] = {targets[("Package", k)] for k in keys
+                                        if ("Package", k) in targets}
+        root_of = {docs[d]: roots[("Sbom", d)] for d in docs if ("Sbom", d) in roots}
+        chains: dict[int, list[int]] = {}
+        with timed_query("shortest_dependency_paths", self.backend):
+            for chunk in _chunks(list(root_of.values())):
+                for doc_id, src, dst in conn.execute(
+                        f"SELECT doc_id, src, dst FROM edges WHERE src IN "
+                        f"({','.join('?' * len(chunk))}) AND +kind = 'DEPENDS_ON' ORDER BY id",
+                        list(chunk)):
+                    if doc_id not in chains and dst in by_doc.get(doc_id, ()) \
+                            and root_of.get(doc_id) == src:
+                        chains[doc_id] = [src, dst]
+            rest = [d for d in by_doc if d not in chains and d in root_of]
+            for chunk in _chunks(rest, 200):
+                parents: dict[int, dict[int, list[int]]] = {}
+                for doc_id, src, dst in conn.execute(
+                        f"SELECT doc_id, src, dst FROM edges WHERE doc_id IN "
+                        f"({','.join('?' * len(chunk))}) AND +kind = 'DEPENDS_ON' ORDER BY id",
+                        list(chunk)):
+                    parents.setdefault(doc_id, {}).setdefault(dst, []).append(src)
+                for doc_id in chunk:
+                    chain = _upward(parents.get(doc_id, {}), by_doc[doc_id], root_of[doc_id],
+                                    max_depth)
+                    if chain:
+                        chains[doc_id] = chain
+            key_of: dict[int, str] = {}
+            ids = sorted({n for c in chains.values() for n in c})
+            for chunk in _chunks(ids):
+                key_of.update(conn.execute(
+                    f"SELECT id, key FROM nodes WHERE id IN ({','.join('?' * len(chunk))})",
+                    list(chunk)).fetchall())
+        digest_of = {i: d for d, i in docs.items()}
+        return {digest_of[d]: [key_of[n] for n in chain] for d, chain in chains.items()}
+
+    def _doc_ids(self, conn: sqlite3.Connection, digests: Sequence[str]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(digests))):
+            found.update(conn.execute(
+                f"SELECT id, digest FROM documents WHERE digest IN "
+                f"({','.join('?' * len(chunk))})", list(chunk)).fetchall())
+        return found
 
     def traverse(self, start: Sequence[NodeRef], edge_kinds: Sequence[EdgeKind],
                  direction: Direction = Direction.OUT, max_depth: int = 1,
