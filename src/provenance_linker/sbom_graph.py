@@ -107,7 +107,8 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
         purl_of_ref[component.ref] = node.key
     summary.packages = len(packages)
     nodes.extend(packages.values())
-    edges.extend(Edge(EdgeKind.LISTS, sbom, NodeRef(NodeKind.PACKAGE, key)) for key in packages)
+    refs = {key: NodeRef(NodeKind.PACKAGE, key) for key in packages}  # shared: less memory
+    edges.extend(Edge(EdgeKind.LISTS, sbom, ref) for ref in refs.values())
 
     root_refs = {s.ref for s in record.subjects if s.ref}
     seen_deps: set[tuple[str, str]] = set()
@@ -119,21 +120,20 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
                 summary.warnings.append(f"dependency on unknown ref {dst_ref!r}")
             continue
         src = sbom if src_ref in root_refs else (
-            NodeRef(NodeKind.PACKAGE, purl_of_ref[src_ref]) if src_ref in purl_of_ref else None)
+            refs[purl_of_ref[src_ref]] if src_ref in purl_of_ref else None)
         if src is None:
             summary.warnings.append(f"dependency from unknown ref {src_ref!r}")
             continue
         pair = (src.key, dst)
         if pair not in seen_deps:
             seen_deps.add(pair)
-            edges.append(Edge(EdgeKind.DEPENDS_ON, src, NodeRef(NodeKind.PACKAGE, dst)))
+            edges.append(Edge(EdgeKind.DEPENDS_ON, src, refs[dst]))
     summary.dependency_edges = len(seen_deps)
 
     for parent_ref, child_ref in record.contains:
         parent, child = purl_of_ref.get(parent_ref), purl_of_ref.get(child_ref)
         if parent and child and parent != child:
-            edges.append(Edge(EdgeKind.CONTAINS, NodeRef(NodeKind.PACKAGE, parent),
-                              NodeRef(NodeKind.PACKAGE, child)))
+            edges.append(Edge(EdgeKind.CONTAINS, refs[parent], refs[child]))
             summary.contains_edges += 1
 
     linked: set[tuple[str, str]] = set()
@@ -148,7 +148,7 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
         if digest and (purl_of_ref[component.ref], digest) not in linked:
             linked.add((purl_of_ref[component.ref], digest))
             nodes.append(Node(NodeKind.ARTIFACT, digest, {}))
-            edges.append(Edge(EdgeKind.IS, NodeRef(NodeKind.PACKAGE, purl_of_ref[component.ref]),
+            edges.append(Edge(EdgeKind.IS, refs[purl_of_ref[component.ref]],
                               NodeRef(NodeKind.ARTIFACT, digest)))
     summary.linked_artifacts = len(linked)
 

@@ -38,11 +38,14 @@ def check_json_depth(value: Any, where: str, max_depth: int) -> None:
 def _path_to_depth(value: Any, depth: int) -> tuple[Any, ...]:
     """The path of the first container at `depth` (depth-first)."""
     stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
+    seen: set[int] = set()
     while stack:
         node, path = stack.pop()
         if len(path) + 1 == depth:
             return path
         items = node.items() if isinstance(node, dict) else enumerate(node)
-        stack.extend((child, (*path, key)) for key, child in items
-                     if isinstance(child, _CONTAINERS) and child)
+        for key, child in items:
+            if isinstance(child, _CONTAINERS) and child and id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, (*path, key)))
     return ()

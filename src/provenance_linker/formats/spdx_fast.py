@@ -45,15 +45,39 @@ def parse_json(document: Document, options: ParseOptions) -> SbomRecord:
 def parse_yaml(document: Document, options: ParseOptions) -> SbomRecord:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(document.text)
     try:
-        data = yaml.load(document.text, Loader=loader)  # a safe loader
+        node = loader.get_single_node()
+        if node is None:
+            raise InvalidDocument("YAML document is empty", where=document.name)
+        _refuse_aliases(node, document.name)
+        data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{document.name}: line {mark.line + 1}" if mark else document.name
         raise InvalidDocument(f"malformed YAML: {getattr(exc, 'problem', exc)}",
                               where=where) from exc
+    finally:
+        loader.dispose()
     return _read_and_validate(data, document, options)
+
+
+def _refuse_aliases(root: Any, where: str) -> None:
+    """SPDX never needs YAML anchors/aliases, and aliases make exponential documents
+    from small files (a walker that follows them never ends): refuse any node seen twice."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            line = node.start_mark.line + 1
+            raise InvalidDocument("YAML aliases are not accepted in SBOMs",
+                                  where=f"{where}: line {line}")
+        seen.add(id(node))
+        value = node.value
+        if isinstance(value, list):
+            for item in value:
+                stack.extend(item if isinstance(item, tuple) else (item,))
 
 
 def _read_and_validate(data: Any, document: Document, options: ParseOptions) -> SbomRecord:

@@ -112,11 +112,12 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
         bad.setdefault(e.src.key, _Hit([], e.src.key, list(e.props.get("fixed") or []),
                                        e.dst.key))
     artifacts: dict[str, dict[str, Any]] = {}
+    names: dict[str, list[str]] = {}  # filled level by level, read once per artifact
     level_targets = dict(bad)
     for level in range(MAX_IMAGE_LEVELS):
         if not level_targets:
             break
-        found = _affected_artifacts(store, level_targets, level)
+        found = _affected_artifacts(store, level_targets, level, names)
         fresh = {d: a for d, a in found.items() if d not in artifacts}
         artifacts.update(fresh)
         level_targets = {}
@@ -127,7 +128,6 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
                 below = [_step("artifact", e.dst.key, art["label"]), *art["path"][1:]]
                 level_targets.setdefault(e.src.key, _Hit(below, art["package"], art["fixed"],
                                                          art["advisory"]))
-    names = names_of(store, artifacts)
     verdicts = vex_verdicts(store, artifacts, ids)
     runs = store.edges([EdgeKind.RUNS], dst=[NodeRef(NodeKind.ARTIFACT, d)
                                              for d in artifacts]) if artifacts else []
@@ -182,8 +182,8 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
     }
 
 
-def _affected_artifacts(store: GraphStore, targets: dict[str, _Hit], level: int
-                        ) -> dict[str, dict[str, Any]]:
+def _affected_artifacts(store: GraphStore, targets: dict[str, _Hit], level: int,
+                        names: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
     """Artifacts whose current SBOM lists a target package, with the path to it."""
     refs = [NodeRef(NodeKind.PACKAGE, k) for k in targets]
     listing = store.edges([EdgeKind.LISTS], dst=refs)
@@ -199,7 +199,8 @@ def _affected_artifacts(store: GraphStore, targets: dict[str, _Hit], level: int
         if e.src.key in live_sboms:
             listed.setdefault(e.src.key, set()).add(e.dst.key)
     chains = _dependency_paths(store, listed)
-    names = names_of(store, current)
+    names.update(names_of(store, [a for a, s in current.items()
+                                  if s in listed and a not in names]))
     out: dict[str, dict[str, Any]] = {}
     for art, sbom in sorted(current.items()):
         if sbom not in listed:

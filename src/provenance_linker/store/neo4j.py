@@ -270,6 +270,26 @@ class Neo4jStore:
         rows.sort(key=_edge_order)
         return [cy.edge_from_row(r) for r in rows]
 
+    def shortest_dependency_paths(self, wanted: Mapping[str, Iterable[str]],
+                                  max_depth: int = 64) -> dict[str, list[str]]:
+        """For each SBOM digest, the shortest DEPENDS_ON chain (keys, root first) from the
+        SBOM root to one of the given package keys, over that SBOM's own edges (the
+        blast-radius fast path; SQLite has the same method). One query: a bidirectional
+        shortest-path search per (SBOM, package) pair, the shortest pair kept."""
+        rows = [[sbom, sorted(set(keys))] for sbom, keys in wanted.items()]
+        rows = [r for r in rows if r[1]]
+        if not rows:
+            return {}
+        query = (f"UNWIND $rows AS r MATCH (s:{NodeKind.SBOM} {{key: r[0]}}) "
+                 f"UNWIND r[1] AS k MATCH (t:{NodeKind.PACKAGE} {{key: k}}) "
+                 f"MATCH p = shortestPath((s)-[:{EdgeKind.DEPENDS_ON}*1..{int(max_depth)}]->(t)) "
+                 "WHERE all(e IN relationships(p) WHERE e.doc = r[0]) "
+                 "WITH r[0] AS sbom, k, p ORDER BY sbom, length(p), k "
+                 "RETURN sbom, collect([n IN nodes(p) | n.key])[0] AS chain")
+        with timed_query("shortest_dependency_paths", self.backend):
+            found = self._rows([query], {"rows": rows})
+        return {sbom: list(chain) for sbom, chain in found}
+
     def traverse(self, start: Sequence[NodeRef], edge_kinds: Sequence[EdgeKind],
                  direction: Direction = Direction.OUT, max_depth: int = 1,
                  doc: str | None = None) -> list[TraversalStep]:
