@@ -27,7 +27,6 @@ from ..model import (
     DocumentInfo,
     Edge,
     EdgeKind,
-    LogEntry,
     Node,
     NodeKind,
     NodeRef,
@@ -39,8 +38,9 @@ from . import neo4j_schema as schema
 from .digest import graph_digest
 from .neo4j_config import parse_target
 from .neo4j_errors import log_unavailable, translate
-from .neo4j_props import loads
-from .neo4j_write import BatchWriter, append_log, delete_document, import_log
+from .neo4j_props import is_native, loads
+from .neo4j_state import OperationalState
+from .neo4j_write import BatchWriter, delete_document, run_statement
 
 T = TypeVar("T")
 DEFAULT_CONNECT_SECONDS = 3.0
@@ -51,7 +51,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Neo4jStore:
+class Neo4jStore(OperationalState):
     backend = "neo4j"
 
     def __init__(self, url: str, *, clock: Callable[[], datetime] = utc_now,
@@ -158,10 +158,10 @@ class Neo4jStore:
             current = self._version()
             for version in sorted(v for v in schema.MIGRATIONS if v > current):
                 for statement in schema.MIGRATIONS[version]:
-                    self._session_run(WRITE_ACCESS, _run_statement, statement)
-                self._session_run(WRITE_ACCESS, _run_statement, "CALL db.awaitIndexes(300)")
+                    self._session_run(WRITE_ACCESS, run_statement, statement)
+                self._session_run(WRITE_ACCESS, run_statement, "CALL db.awaitIndexes(300)")
                 self._session_run(
-                    WRITE_ACCESS, _run_statement,
+                    WRITE_ACCESS, run_statement,
                     f"MERGE (v:{schema.SCHEMA_VERSION} {{version: $version}}) "
                     "ON CREATE SET v.applied_at = $at",
                     {"version": version, "at": self._clock().isoformat()})
@@ -214,8 +214,6 @@ class Neo4jStore:
 
     def find(self, kind: NodeKind, where: Mapping[str, Any] | None = None,
              limit: int | None = None) -> list[Node]:
-        from .neo4j_props import is_native
-
         params: dict[str, Any] = {}
         clauses: list[str] = []
         later: dict[str, Any] = {}  # values Neo4j cannot compare natively: checked here
@@ -253,20 +251,6 @@ class Neo4jStore:
         if src and dst:
             wanted = set(dst)
             rows = [r for r in rows if NodeRef(NodeKind(r[3]), r[4]) in wanted]
-        rows.sort(key=_edge_order)
-        return [cy.edge_from_row(r) for r in rows]
-
-    def edges_into_by_documents(self, kind: EdgeKind, dst: Sequence[NodeRef],
-                                docs: Sequence[str]) -> list[Edge]:
-        """Edges of `kind` into `dst` asserted by any of `docs` (blast-radius paths: one
-        query per level instead of one per SBOM)."""
-        if not dst or not docs:
-            return []
-        params: dict[str, Any] = {"docs": list(dict.fromkeys(docs))}
-        queries = [f"{clause} MATCH (a)-[e:{kind}]->(b) WHERE e.doc IN $docs "
-                   f"RETURN {cy.EDGE_COLUMNS}" for clause in cy.match_refs("b", dst, params)]
-        with timed_query("edges_into_by_documents", self.backend):
-            rows = self._rows(queries, params)
         rows.sort(key=_edge_order)
         return [cy.edge_from_row(r) for r in rows]
 
@@ -347,66 +331,8 @@ class Neo4jStore:
             cy.edges_query((), (), (), None, params), params)]
         return graph_digest(nodes, edges)
 
-    # --- records and logs ------------------------------------------------------------
-    def put_record(self, collection: str, key: str, value: Mapping[str, Any]) -> None:
-        from .neo4j_props import dumps
-
-        self._write(_run_statement,
-                    f"MERGE (r:{schema.RECORD} {{collection: $c, key: $k}}) SET r.value = $v",
-                    {"c": collection, "k": key, "v": dumps(dict(value))})
-
-    def get_record(self, collection: str, key: str) -> dict[str, Any] | None:
-        rows = self._rows([f"MATCH (r:{schema.RECORD} {{collection: $c, key: $k}}) "
-                           "RETURN r.value"], {"c": collection, "k": key})
-        return loads(rows[0][0]) if rows else None
-
-    def list_records(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
-        rows = self._rows([f"MATCH (r:{schema.RECORD} {{collection: $c}}) "
-                           "RETURN r.key, r.value ORDER BY r.key"], {"c": collection})
-        return [(k, loads(v)) for k, v in rows]
-
-    def delete_record(self, collection: str, key: str) -> bool:
-        def work(tx: ManagedTransaction) -> bool:
-            record = tx.run(f"MATCH (r:{schema.RECORD} {{collection: $c, key: $k}}) "
-                            "DELETE r RETURN count(*) AS n", {"c": collection, "k": key}).single()
-            return bool(record and record["n"])
-        return self._write(work)
-
-    def record_collections(self) -> list[str]:
-        rows = self._rows([f"MATCH (r:{schema.RECORD}) RETURN DISTINCT r.collection AS c "
-                           "ORDER BY c"], {})
-        return [r[0] for r in rows]
-
-    def append_log(self, stream: str, payload: Mapping[str, Any]) -> LogEntry:
-        at = self._clock().isoformat()
-        return self._write(append_log, stream, dict(payload), at)
-
-    def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]:
-        query = (f"MATCH (e:{schema.LOG_ENTRY}) WHERE e.stream = $s AND e.seq > $after "
-                 "RETURN e.seq, e.at, e.payload, e.prev_hash, e.hash ORDER BY e.seq")
-        params: dict[str, Any] = {"s": stream, "after": after}
-        if limit is not None:
-            query += " LIMIT $limit"
-            params["limit"] = limit
-        return [LogEntry(stream, seq, at, loads(p), prev, h)
-                for seq, at, p, prev, h in self._rows([query], params)]
-
-    def log_streams(self) -> list[str]:
-        rows = self._rows([f"MATCH (s:{schema.LOG_STREAM}) RETURN s.stream ORDER BY s.stream"],
-                          {})
-        return [r[0] for r in rows]
-
-    def import_log(self, stream: str, entries: Sequence[LogEntry]) -> int:
-        """Write entries copied from another store verbatim; they must continue the chain."""
-        return self._write(import_log, stream, list(entries))
-
 
 def _edge_order(row: Sequence[Any]) -> tuple[Any, ...]:
     """Insertion order (`_ord`), then a stable tie-break on the edge's identity."""
     return (row[7] if row[7] is not None else 0, row[0], row[1], row[2], row[3], row[4],
             row[5])
-
-
-def _run_statement(tx: ManagedTransaction, statement: str,
-                   params: Mapping[str, Any] | None = None) -> None:
-    tx.run(statement, dict(params or {})).consume()

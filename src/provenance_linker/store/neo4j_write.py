@@ -251,3 +251,8 @@ def import_log(tx: ManagedTransaction, stream: str, entries: Sequence[LogEntry])
         tx.run(_CREATE_ENTRIES, {"s": stream, "seq": chunk[-1]["seq"],
                                  "hash": chunk[-1]["hash"], "entries": list(chunk)}).consume()
     return len(entries)
+
+
+def run_statement(tx: ManagedTransaction, statement: str,
+                  params: Mapping[str, Any] | None = None) -> None:
+    tx.run(statement, dict(params or {})).consume()
