@@ -196,9 +196,8 @@ def _empty(store: GraphStore, server: Any) -> None:
         if server is not None:
             server.clean()
         else:
-            from tests.support.neo4j_server import CLEAN
-
             from neo4j import GraphDatabase
+            from tests.support.neo4j_server import CLEAN
 
             target = store.target  # type: ignore[attr-defined]
             with GraphDatabase.driver(target.uri, auth=target.auth) as driver, \

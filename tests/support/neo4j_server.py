@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from neo4j import Driver, GraphDatabase
 
 NEO4J_DIR = Path(__file__).resolve().parents[1] / "neo4j"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ..store import display_url
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
@@ -13,8 +14,9 @@ app = typer.Typer(help="Manage the graph store: migrate, stats, copy.", no_args_
 @app.command("migrate")
 def migrate(ctx: typer.Context) -> None:
     """Create or upgrade the schema (constraints and indexes)."""
-    version = state(ctx).store().migrate()
-    console.print(f"schema at version {version} ({state(ctx).settings.db_url})", highlight=False)
+    store = state(ctx).store()
+    version = store.migrate()
+    console.print(f"schema at version {version} ({display_url(store)})", highlight=False)
 
 
 @app.command("stats")

@@ -28,6 +28,12 @@ def scheme_of(url: str) -> str:
     return "sqlite"  # a plain path
 
 
+def display_url(store: GraphStore) -> str:
+    """The store's URL without credentials (backends that hold secrets provide it)."""
+    shown = getattr(store, "display_url", None)
+    return shown if isinstance(shown, str) else store.url
+
+
 def open_store(url: str, **options: Any) -> GraphStore:
     scheme = scheme_of(url)
     target = BACKENDS.get(scheme)
@@ -40,4 +46,4 @@ def open_store(url: str, **options: Any) -> GraphStore:
     return factory(url, **options)
 
 
-__all__ = ["BACKENDS", "GraphStore", "open_store", "scheme_of"]
+__all__ = ["BACKENDS", "GraphStore", "display_url", "open_store", "scheme_of"]

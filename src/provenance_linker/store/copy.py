@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import StoreError, UsageError
 from ..model import DocumentInfo
+from . import display_url
 from .interface import GraphStore
 
 LOG_PAGE = 10_000  # log entries read and written per round
@@ -39,15 +40,12 @@ class CopyReport:
                 "verified": self.verified}
 
 
-def _shown(store: GraphStore) -> str:
-    display = getattr(store, "display_url", None)
-    return display if isinstance(display, str) else store.url
 
 
 def _require_empty(target: GraphStore) -> None:
     if (target.documents() or target.record_collections() or target.log_streams()
             or any(n for k, n in target.counts().items() if k != "documents")):
-        raise UsageError("the target store is not empty", where=_shown(target),
+        raise UsageError("the target store is not empty", where=display_url(target),
                          hint="copy into a new database, so the copy can be verified")
 
 
@@ -56,7 +54,7 @@ def copy_store(source: GraphStore, target: GraphStore, *,
     """Copy everything from `source` into the empty `target`; raise StoreError if the
     result does not verify."""
     _require_empty(target)
-    report = CopyReport(_shown(source), _shown(target))
+    report = CopyReport(display_url(source), display_url(target))
     documents = source.documents()
     for index, info in enumerate(documents, 1):
         batch = source.export_document(info.digest)

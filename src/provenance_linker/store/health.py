@@ -15,6 +15,7 @@ from prometheus_client import Gauge
 
 from ..errors import ProvenanceError
 from ..telemetry import metrics
+from . import display_url
 from .interface import GraphStore
 from .neo4j_errors import log_unavailable
 
@@ -59,7 +60,7 @@ class HealthMonitor:
         if changed:
             self.changed_at = self._clock()
             if not up:
-                log_unavailable(_display(self.store), error)
+                log_unavailable(display_url(self.store), error)
         return up
 
     def wait_checked(self, timeout: float | None = None) -> bool:
@@ -93,7 +94,3 @@ class HealthMonitor:
         self.stop()
 
 
-def _display(store: GraphStore) -> str:
-    """The store's URL without credentials (backends that hold secrets say how)."""
-    shown = getattr(store, "display_url", None)
-    return shown if isinstance(shown, str) else store.url

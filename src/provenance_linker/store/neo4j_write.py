@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
-
 from neo4j import ManagedTransaction
 
 from .. import ledger

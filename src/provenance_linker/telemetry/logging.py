@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 
@@ -26,6 +26,16 @@ def _upper_level(_: Any, __: str, event_dict: MutableMapping[str, Any]
     if isinstance(level, str):
         event_dict["level"] = level.upper()
     return event_dict
+
+
+class _CurrentStderr:
+    """Writes to whatever sys.stderr is at write time (tests and daemons swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def configure(component: str = events.COMPONENT_CLI, *, level: str = "INFO",
@@ -44,7 +54,7 @@ def configure(component: str = events.COMPONENT_CLI, *, level: str = "INFO",
             structlog.processors.JSONRenderer(sort_keys=False),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=stream or cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(component=component)
