@@ -22,7 +22,6 @@ Without --neo4j the benchmark starts the test Neo4j (tests/neo4j/Launcher.java, 
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from blast_graph import build_blast_graph
+
 from provenance_linker.demo import cyclonedx_sbom
 from provenance_linker.documents import load
 from provenance_linker.linker import Linker
@@ -43,7 +44,6 @@ from provenance_linker.queries.blast_radius import blast_radius
 from provenance_linker.store import open_store
 from provenance_linker.store.interface import GraphStore
 
-VULNERABLE = "pkg:npm/vulnerable-lib@1.2.3"
 ADVISORY = "BENCH-NEO4J-1"
 
 
@@ -69,59 +69,10 @@ def bench_ingest(store: GraphStore, components: int) -> dict[str, float]:
     return {"ingest_s": statistics.median(times), "max_s": max(times)}
 
 
-def _sbom(name: str, digest: str, purls: list[str], rng: random.Random,
-          base: tuple[str, str] | None) -> bytes:
-    comps: list[dict[str, Any]] = [{"type": "library", "bom-ref": p, "name": p, "purl": p}
-                                   for p in purls]
-    if base is not None:
-        comps.append({"type": "container", "bom-ref": base[0], "name": "base",
-                      "purl": base[0], "hashes": [{"alg": "SHA-256", "content": base[1][7:]}]})
-    refs = [c["bom-ref"] for c in comps]
-    deps = [{"ref": "root", "dependsOn": refs[:10] + ([refs[-1]] if base else [])}]
-    for i, ref in enumerate(refs):
-        later = refs[i + 1:]
-        deps.append({"ref": ref, "dependsOn": sorted(set(rng.sample(later, min(2, len(later)))))
-                     if later and rng.random() < 0.6 else []})
-    repo, _, tag = name.rpartition(":")
-    return orjson.dumps({
-        "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
-        "metadata": {"timestamp": "2026-11-01T00:00:00Z", "component": {
-            "type": "container", "bom-ref": "root", "name": repo, "version": tag,
-            "hashes": [{"alg": "SHA-256", "content": digest[7:]}]}},
-        "components": comps, "dependencies": deps})
-
-
 def build_graph(store: GraphStore, artifacts: int, packages: int) -> float:
     """The blast-radius graph (same seed, so both backends hold the same content)."""
-    rng = random.Random(11)
-    linker = Linker(store)
-    pool = [f"pkg:npm/pool-{i}@1.{i % 7}.0" for i in range(max(packages * 10, 5000))]
     started = time.perf_counter()
-    bases = []
-    for b in range(20):
-        digest = "sha256:" + f"{b:064x}"
-        purls = rng.sample(pool, packages - 1) + ([VULNERABLE] if b == 0 else [])
-        linker.ingest(load(_sbom(f"reg.test/base-{b}:1", digest, purls, rng, None),
-                           f"base-{b}"))
-        bases.append((f"pkg:oci/base-{b}@{digest.replace(':', '%3A')}", digest))
-    items = []
-    for a in range(artifacts):
-        digest = "sha256:" + f"{a + 1_000_000:064x}"
-        purls = rng.sample(pool, packages - 1) + ([VULNERABLE] if a % 100 == 0 else [])
-        base = bases[0] if a % 10 == 0 else bases[1 + a % 19]
-        linker.ingest(load(_sbom(f"reg.test/app-{a}:1", digest, purls, rng, base), f"app-{a}"))
-        items.append({"apiVersion": "apps/v1", "kind": "Deployment",
-                      "metadata": {"name": f"app-{a}", "namespace": "shop",
-                                   "labels": {"environment": "production"}},
-                      "spec": {"template": {"spec": {"containers": [
-                          {"name": "app", "image": f"reg.test/app-{a}@{digest}"}]}}}})
-    linker.ingest(load(orjson.dumps({"apiVersion": "v1", "kind": "List", "items": items}),
-                       "cluster.json"))
-    advisory = {"id": ADVISORY, "modified": "2026-01-01T00:00:00Z",
-                "affected": [{"package": {"ecosystem": "npm", "name": "vulnerable-lib"},
-                              "ranges": [{"type": "SEMVER", "events": [
-                                  {"introduced": "0"}, {"fixed": "1.2.4"}]}]}]}
-    linker.ingest(load(orjson.dumps(advisory), "advisory.json"))
+    build_blast_graph(store, artifacts, packages, ADVISORY)
     return time.perf_counter() - started
 
 

@@ -23,16 +23,13 @@ import tempfile
 import time
 from typing import Any
 
-import orjson
+from blast_graph import build_blast_graph
 
-from provenance_linker.documents import load
 from provenance_linker.formats import ParseOptions
 from provenance_linker.formats.osv import record_from_object
-from provenance_linker.linker import IngestOptions, Linker
 from provenance_linker.model import NodeKind, NodeRef
 from provenance_linker.queries.blast_radius import blast_radius
 from provenance_linker.store import open_store
-from provenance_linker.store.interface import GraphStore
 from provenance_linker.vulns.matcher import AdvisoryIndex
 
 ECOSYSTEMS = [("npm", "SEMVER"), ("PyPI", "ECOSYSTEM"), ("Maven", "ECOSYSTEM"),
@@ -90,33 +87,12 @@ def bench_matching(advisories: int, occurrences: int) -> dict[str, float]:
     return {"index_s": built, "match_s": matched, "hits": hits}
 
 
-def _sbom(name: str, digest: str, purls: list[str], rng: random.Random,
-          base: tuple[str, str] | None) -> bytes:
-    comps = [{"type": "library", "bom-ref": p, "name": p, "purl": p} for p in purls]
-    if base is not None:
-        comps.append({"type": "container", "bom-ref": base[0], "name": "base",
-                      "purl": base[0], "hashes": [{"alg": "SHA-256", "content": base[1][7:]}]})
-    refs = [c["bom-ref"] for c in comps]
-    deps = [{"ref": "root", "dependsOn": refs[:10] + ([refs[-1]] if base else [])}]
-    for i, ref in enumerate(refs):
-        later = refs[i + 1:]
-        deps.append({"ref": ref, "dependsOn": sorted(set(rng.sample(later, min(2, len(later)))))
-                     if later and rng.random() < 0.6 else []})
-    repo, _, tag = name.rpartition(":")
-    return orjson.dumps({
-        "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
-        "metadata": {"timestamp": "2026-11-01T00:00:00Z", "component": {
-            "type": "container", "bom-ref": "root", "name": repo, "version": tag,
-            "hashes": [{"alg": "SHA-256", "content": digest[7:]}]}},
-        "components": comps, "dependencies": deps})
-
-
 def bench_blast_radius(artifacts: int, packages: int, db: str) -> dict[str, float]:
     rng = random.Random(11)
     store = open_store(f"sqlite:///{db}")
     start = time.perf_counter()
     if store.get(NodeRef(NodeKind.VULNERABILITY, "BENCH-BLAST-1")) is None:
-        _build_graph(store, artifacts, packages, rng)
+        build_blast_graph(store, artifacts, packages, "BENCH-BLAST-1", rng)
     built = time.perf_counter() - start
     times = []
     result: dict[str, Any] = {}
@@ -128,41 +104,6 @@ def bench_blast_radius(artifacts: int, packages: int, db: str) -> dict[str, floa
     return {"build_s": built, "median_ms": statistics.median(times) * 1000,
             "max_ms": max(times) * 1000, "artifacts": result["summary"]["artifacts"],
             "deployments": result["summary"]["deployments"]}
-
-
-def _build_graph(store: GraphStore, artifacts: int, packages: int,
-                 rng: random.Random) -> None:
-    linker = Linker(store)
-    pool = [f"pkg:npm/pool-{i}@1.{i % 7}.0" for i in range(max(packages * 10, 5000))]
-    vulnerable = "pkg:npm/vulnerable-lib@1.2.3"
-    bases = []
-    for b in range(20):
-        digest = "sha256:" + f"{b:064x}"
-        purls = rng.sample(pool, packages - 1) + ([vulnerable] if b == 0 else [])
-        linker.ingest(load(_sbom(f"reg.test/base-{b}:1", digest, purls, rng, None),
-                           f"base-{b}"), IngestOptions())
-        bases.append((f"pkg:oci/base-{b}@{digest.replace(':', '%3A')}", digest))
-    items = []
-    for a in range(artifacts):
-        digest = "sha256:" + f"{a + 1_000_000:064x}"
-        purls = rng.sample(pool, packages - 1)
-        if a % 100 == 0:
-            purls.append(vulnerable)
-        base = bases[0] if a % 10 == 0 else bases[1 + a % 19]
-        linker.ingest(load(_sbom(f"reg.test/app-{a}:1", digest, purls, rng, base), f"app-{a}"),
-                      IngestOptions())
-        items.append({"apiVersion": "apps/v1", "kind": "Deployment",
-                      "metadata": {"name": f"app-{a}", "namespace": "shop",
-                                   "labels": {"environment": "production"}},
-                      "spec": {"template": {"spec": {"containers": [
-                          {"name": "app", "image": f"reg.test/app-{a}@{digest}"}]}}}})
-    linker.ingest(load(orjson.dumps({"apiVersion": "v1", "kind": "List", "items": items}),
-                       "cluster.json"), IngestOptions())
-    advisory = {"id": "BENCH-BLAST-1", "modified": "2026-01-01T00:00:00Z",
-                "affected": [{"package": {"ecosystem": "npm", "name": "vulnerable-lib"},
-                              "ranges": [{"type": "SEMVER", "events": [
-                                  {"introduced": "0"}, {"fixed": "1.2.4"}]}]}]}
-    linker.ingest(load(orjson.dumps(advisory), "advisory.json"), IngestOptions())
 
 
 def main(argv: list[str]) -> int:

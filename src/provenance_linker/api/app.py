@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from .. import __version__
 from ..config import Settings
+from ..store import display_url
 from ..telemetry import events
 from ..telemetry import logging as tlog
 from ..telemetry.memory import RssWatch
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         watch.start()
-        tlog.get_logger().info("api_started", version=__version__, store=settings.db_url,
+        tlog.get_logger().info("api_started", version=__version__, store=display_url(svc.store),
                                queue=svc.queue.url)
         try:
             yield

@@ -6,6 +6,7 @@ Levels are upper case so the spec's `grep ERROR` finds failures.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator, MutableMapping
@@ -62,8 +63,8 @@ def configure(component: str = events.COMPONENT_CLI, *, level: str = "INFO",
 
 
 def get_logger(**fields: Any) -> Any:
-    if not _configured:
-        configure()
+    if not _configured:  # library use without an adapter: warnings and errors only
+        configure(level=os.environ.get("PROVENANCE_LOG_LEVEL", "WARNING"))
     return structlog.get_logger(**fields)
 
 
