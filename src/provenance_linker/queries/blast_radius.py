@@ -154,7 +154,9 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
             "artifact": e.dst.key, "image": e.props.get("image"),
             "container": e.props.get("container"), "suppressed": suppressed,
             "path": [_step("deployment", e.src.key), *art["path"]]})
-    running = {d["artifact"] for d in deployments}
+    running: dict[str, set[str]] = {}
+    for d in deployments:
+        running.setdefault(d["artifact"], set()).add(d["key"])
     artifact_rows: list[dict[str, Any]] = []
     for digest, art in sorted(artifacts.items()):
         if environment and digest not in running:
@@ -164,7 +166,7 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
             "via": art["via"], "package": art["package"], "fixed": art["fixed"],
             "advisory": art["advisory"], "path": art["path"],
             "suppressed": suppression(verdicts, digest, ids),
-            "deployments": sorted({d["key"] for d in deployments if d["artifact"] == digest})})
+            "deployments": sorted(running.get(digest, ()))})
     return {
         "query": vuln_id, "environment": environment,
         "vulnerability": vuln_summary(main, ids),

@@ -37,6 +37,10 @@ from ..telemetry.logging import timed_query
 from .chain import check_continuation
 from .digest import graph_digest
 
+# Enum lookup by value through a dict: Enum.__call__ dominated large edge reads.
+_NODE_KINDS = {str(k): k for k in NodeKind}
+_EDGE_KINDS = {str(k): k for k in EdgeKind}
+
 CHUNK = 900  # stays below SQLite's bound-parameter limit
 
 
@@ -362,8 +366,8 @@ class SqliteStore:
 
     @staticmethod
     def _edge(row: Sequence[Any]) -> Edge:
-        return Edge(EdgeKind(row[0]), NodeRef(NodeKind(row[1]), row[2]),
-                    NodeRef(NodeKind(row[3]), row[4]), _loads(row[5]), row[6])
+        return Edge(_EDGE_KINDS[row[0]], NodeRef(_NODE_KINDS[row[1]], row[2]),
+                    NodeRef(_NODE_KINDS[row[3]], row[4]), _loads(row[5]), row[6])
 
     def edges(self, kinds: Sequence[EdgeKind] = (), *, src: Sequence[NodeRef] = (),
               dst: Sequence[NodeRef] = (), doc: str | None = None) -> list[Edge]:
