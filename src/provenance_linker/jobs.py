@@ -17,13 +17,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
 
 from .config import default_db_url
 from .errors import ConfigError, NotFound, UsageError
+from .store import scheme_of
+from .store.sqlite import path_from_url
 
 QUEUED, RUNNING, DONE, FAILED, DEAD = "queued", "running", "done", "failed", "dead"
 
@@ -116,11 +117,11 @@ def queue_url_for(db_url: str, queue_url: str | None) -> str:
     """`PROVENANCE_QUEUE` if set, else a SQLite file next to the graph database."""
     if queue_url:
         return queue_url
-    if db_url.startswith("sqlite:///"):
-        path = Path(db_url.removeprefix("sqlite:///"))
-        return f"sqlite:///{path.with_name(path.stem + '.queue.db')}"
-    default = Path(default_db_url().removeprefix("sqlite:///"))
-    return f"sqlite:///{default.with_name('queue.db')}"
+    if scheme_of(db_url) == "sqlite":
+        path = path_from_url(db_url).absolute()
+        return f"sqlite://{path.with_name(path.stem + '.queue.db')}"
+    default = path_from_url(default_db_url())
+    return f"sqlite://{default.with_name('queue.db')}"
 
 
 def open_queue(url: str) -> JobQueue:

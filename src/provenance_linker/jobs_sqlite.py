@@ -6,13 +6,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from .errors import StoreUnavailable
 from .jobs import PENDING_STATES, RUNNING, Job
+from .store.sqlite import path_from_url
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -37,7 +37,7 @@ def _encode(name: str, value: Any) -> Any:
 class SqliteJobQueue:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.path = Path(url.removeprefix("sqlite:///"))
+        self.path = path_from_url(url)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._conn().executescript(_SCHEMA)
