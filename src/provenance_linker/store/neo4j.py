@@ -40,6 +40,7 @@ from .neo4j_errors import log_unavailable, translate
 from .neo4j_props import is_native, loads
 from .neo4j_state import OperationalState
 from .neo4j_write import BatchWriter, delete_document, run_statement
+from .paths import upward_chain
 
 T = TypeVar("T")
 DEFAULT_CONNECT_SECONDS = 3.0
@@ -257,21 +258,35 @@ class Neo4jStore(OperationalState):
                                   max_depth: int = 64) -> dict[str, list[str]]:
         """For each SBOM digest, the shortest DEPENDS_ON chain (keys, root first) from the
         SBOM root to one of the given package keys, over that SBOM's own edges (the
-        blast-radius fast path; SQLite has the same method). One query: a bidirectional
-        shortest-path search per (SBOM, package) pair, the shortest pair kept."""
-        rows = [[sbom, sorted(set(keys))] for sbom, keys in wanted.items()]
-        rows = [r for r in rows if r[1]]
-        if not rows:
+        blast-radius fast path; SQLite has the same method).
+
+        Direct dependencies are answered from the roots' few edges. For the rest, each
+        SBOM's own edges are read through the per-type `doc` index and walked here: a
+        Cypher shortest path would expand every SBOM's edges at each shared package."""
+        targets = {sbom: set(keys) for sbom, keys in wanted.items() if keys}
+        if not targets:
             return {}
-        query = (f"UNWIND $rows AS r MATCH (s:{NodeKind.SBOM} {{key: r[0]}}) "
-                 f"UNWIND r[1] AS k MATCH (t:{NodeKind.PACKAGE} {{key: k}}) "
-                 f"MATCH p = shortestPath((s)-[:{EdgeKind.DEPENDS_ON}*1..{int(max_depth)}]->(t)) "
-                 "WHERE all(e IN relationships(p) WHERE e.doc = r[0]) "
-                 "WITH r[0] AS sbom, k, p ORDER BY sbom, length(p), k "
-                 "RETURN sbom, collect([n IN nodes(p) | n.key])[0] AS chain")
+        direct = (f"UNWIND $rows AS r MATCH (s:{NodeKind.SBOM} {{key: r[0]}})"
+                  f"-[e:{EdgeKind.DEPENDS_ON}]->(t:{NodeKind.PACKAGE}) "
+                  "WHERE e.doc = r[0] AND t.key IN r[1] "
+                  "WITH r[0] AS sbom, t.key AS key ORDER BY e._ord "
+                  "RETURN sbom, collect(key)[0]")
+        walk = (f"MATCH (a)-[e:{EdgeKind.DEPENDS_ON}]->(b) WHERE e.doc IN $docs "
+                "RETURN e.doc, a.key, b.key ORDER BY e._ord")
         with timed_query("shortest_dependency_paths", self.backend):
-            found = self._rows([query], {"rows": rows})
-        return {sbom: list(chain) for sbom, chain in found}
+            rows = [[sbom, sorted(keys)] for sbom, keys in targets.items()]
+            chains = {sbom: [sbom, key] for sbom, key in self._rows([direct], {"rows": rows})}
+            rest = [sbom for sbom in targets if sbom not in chains]
+            for i in range(0, len(rest), 200):
+                docs = rest[i : i + 200]
+                parents: dict[str, dict[str, list[str]]] = {}
+                for doc, src, dst in self._rows([walk], {"docs": docs}):
+                    parents.setdefault(doc, {}).setdefault(dst, []).append(src)
+                for doc in docs:
+                    chain = upward_chain(parents.get(doc, {}), targets[doc], doc, max_depth)
+                    if chain:
+                        chains[doc] = chain
+        return chains
 
     def traverse(self, start: Sequence[NodeRef], edge_kinds: Sequence[EdgeKind],
                  direction: Direction = Direction.OUT, max_depth: int = 1,

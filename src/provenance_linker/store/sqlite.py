@@ -36,6 +36,7 @@ from ..model import (
 from ..telemetry.logging import timed_query
 from .chain import check_continuation
 from .digest import graph_digest
+from .paths import upward_chain
 
 # Enum lookup by value through a dict: Enum.__call__ dominated large edge reads.
 _NODE_KINDS = {str(k): k for k in NodeKind}
@@ -60,32 +61,6 @@ def _loads(text: str) -> dict[str, Any]:
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _upward(parents: Mapping[int, Sequence[int]], targets: set[int], root: int,
-            max_depth: int) -> list[int] | None:
-    """Breadth-first from the targets up to the root; the chain root first."""
-    came: dict[int, int | None] = dict.fromkeys(targets)
-    frontier = sorted(targets)
-    for _ in range(max_depth):
-        following: list[int] = []
-        for node in frontier:
-            for parent in parents.get(node, ()):
-                if parent in came:
-                    continue
-                came[parent] = node
-                if parent == root:
-                    chain: list[int] = []
-                    cur: int | None = parent
-                    while cur is not None:
-                        chain.append(cur)
-                        cur = came[cur]
-                    return chain
-                following.append(parent)
-        if not following:
-            return None
-        frontier = following
-    return None
 
 
 def path_from_url(url: str) -> Path:
@@ -452,7 +427,7 @@ class SqliteStore:
                         list(chunk)):
                     parents.setdefault(doc_id, {}).setdefault(dst, []).append(src)
                 for doc_id in chunk:
-                    chain = _upward(parents.get(doc_id, {}), by_doc[doc_id], root_of[doc_id],
+                    chain = upward_chain(parents.get(doc_id, {}), by_doc[doc_id], root_of[doc_id],
                                     max_depth)
                     if chain:
                         chains[doc_id] = chain
