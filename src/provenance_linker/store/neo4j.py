@@ -40,7 +40,7 @@ from .neo4j_errors import log_unavailable, translate
 from .neo4j_props import is_native, loads
 from .neo4j_state import OperationalState
 from .neo4j_write import BatchWriter, delete_document, run_statement
-from .paths import upward_chain
+from .paths import chains_per_document
 
 T = TypeVar("T")
 DEFAULT_CONNECT_SECONDS = 3.0
@@ -279,13 +279,9 @@ class Neo4jStore(OperationalState):
             rest = [sbom for sbom in targets if sbom not in chains]
             for i in range(0, len(rest), 200):
                 docs = rest[i : i + 200]
-                parents: dict[str, dict[str, list[str]]] = {}
-                for doc, src, dst in self._rows([walk], {"docs": docs}):
-                    parents.setdefault(doc, {}).setdefault(dst, []).append(src)
-                for doc in docs:
-                    chain = upward_chain(parents.get(doc, {}), targets[doc], doc, max_depth)
-                    if chain:
-                        chains[doc] = chain
+                rows = self._rows([walk], {"docs": docs})
+                chains.update(chains_per_document(rows, docs, targets, {d: d for d in docs},
+                                                  max_depth))
         return chains
 
     def traverse(self, start: Sequence[NodeRef], edge_kinds: Sequence[EdgeKind],

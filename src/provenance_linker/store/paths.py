@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 N = TypeVar("N", int, str)  # SQLite walks node ids, Neo4j node keys
+D = TypeVar("D", int, str)  # documents: SQLite ids, Neo4j digests
 
 
 def upward_chain(parents: Mapping[N, Sequence[N]], targets: set[N], root: N,
@@ -34,3 +35,19 @@ def upward_chain(parents: Mapping[N, Sequence[N]], targets: set[N], root: N,
             return None
         frontier = following
     return None
+
+
+def chains_per_document(edges: Iterable[Sequence[Any]], docs: Sequence[D],
+                        targets: Mapping[D, set[N]], roots: Mapping[D, N],
+                        max_depth: int) -> dict[D, list[N]]:
+    """Group (document, src, dst) DEPENDS_ON rows by document and walk each document's
+    edges from its targets up to its root."""
+    parents: dict[D, dict[N, list[N]]] = {}
+    for doc, src, dst in edges:
+        parents.setdefault(doc, {}).setdefault(dst, []).append(src)
+    found: dict[D, list[N]] = {}
+    for doc in docs:
+        chain = upward_chain(parents.get(doc, {}), targets[doc], roots[doc], max_depth)
+        if chain:
+            found[doc] = chain
+    return found

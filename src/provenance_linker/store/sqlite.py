@@ -36,7 +36,7 @@ from ..model import (
 from ..telemetry.logging import timed_query
 from .chain import check_continuation
 from .digest import graph_digest
-from .paths import upward_chain
+from .paths import chains_per_document
 
 # Enum lookup by value through a dict: Enum.__call__ dominated large edge reads.
 _NODE_KINDS = {str(k): k for k in NodeKind}
@@ -420,17 +420,11 @@ class SqliteStore:
                         chains[doc_id] = [src, dst]
             rest = [d for d in by_doc if d not in chains and d in root_of]
             for chunk in _chunks(rest, 200):
-                parents: dict[int, dict[int, list[int]]] = {}
-                for doc_id, src, dst in conn.execute(
-                        f"SELECT doc_id, src, dst FROM edges WHERE doc_id IN "
-                        f"({','.join('?' * len(chunk))}) AND +kind = 'DEPENDS_ON' ORDER BY id",
-                        list(chunk)):
-                    parents.setdefault(doc_id, {}).setdefault(dst, []).append(src)
-                for doc_id in chunk:
-                    chain = upward_chain(parents.get(doc_id, {}), by_doc[doc_id], root_of[doc_id],
-                                    max_depth)
-                    if chain:
-                        chains[doc_id] = chain
+                rows = conn.execute(
+                    f"SELECT doc_id, src, dst FROM edges WHERE doc_id IN "
+                    f"({','.join('?' * len(chunk))}) AND +kind = 'DEPENDS_ON' ORDER BY id",
+                    list(chunk))
+                chains.update(chains_per_document(rows, chunk, by_doc, root_of, max_depth))
             key_of: dict[int, str] = {}
             ids = sorted({n for c in chains.values() for n in c})
             for chunk in _chunks(ids):
