@@ -164,3 +164,52 @@ def test_uploads_queued_during_an_outage_are_ingested_after_it(
         runner.join(30)
         queue.close()
         store.close()
+
+
+def test_http_uploads_keep_queueing_while_the_graph_is_down(
+        neo4j_server: Neo4jServer, tmp_path: Path) -> None:
+    """Through the API: a writer's uploads answer 202 during an outage and are ingested
+    once the database is back (tokens, blocks and throttle settings are served from the
+    last known state while the store is unreachable)."""
+    from ..support.service import make_token, start_service, start_worker
+
+    env = {"PROVENANCE_QUEUE": f"sqlite:///{tmp_path}/queue.db"}
+    token = make_token(neo4j_server.url, "writer", "uploader")
+    api = start_service(tmp_path, db_url=neo4j_server.url, env=env)
+    worker_proc = None
+    sboms = [cyclonedx_sbom(f"registry.acme.test/http-outage/app-{i}:1.0", 20, seed=40 + i)
+             for i in range(3)]
+    try:
+        with api.client(token) as client:
+            first = client.post("/v1/sboms", content=orjson.dumps(sboms[0].document),
+                                params={"name": "app-0.json"})
+            assert first.status_code == 202, first.text
+            neo4j_server.stop()
+            wait_for(lambda: client.get("/readyz").status_code == 503, 15)
+            during = []
+            for i in (1, 2):
+                answer = client.post("/v1/sboms", content=orjson.dumps(sboms[i].document),
+                                     params={"name": f"app-{i}.json"})
+                assert answer.status_code == 202, answer.text
+                during.append(answer.json()["job"]["id"])
+            neo4j_server.start()
+            wait_for(lambda: client.get("/readyz").status_code == 200, 30)
+        worker_proc = start_worker(neo4j_server.url, tmp_path / "worker.log", env=env)
+        queue = open_queue(env["PROVENANCE_QUEUE"])
+        try:
+            wait_for(lambda: all((j := queue.get(i)) is not None and j.state == DONE
+                                 for i in during), 90)
+        finally:
+            queue.close()
+        store = Neo4jStore(neo4j_server.url)
+        try:
+            stored = {d.digest for d in store.documents("sbom")}
+        finally:
+            store.close()
+        expected = {load(orjson.dumps(s.document), "x").digest for s in sboms[1:]}
+        assert expected <= stored
+    finally:
+        if worker_proc is not None:
+            worker_proc.terminate()
+            worker_proc.wait(15)
+        api.stop()

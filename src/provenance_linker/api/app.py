@@ -43,12 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         watch.start()
+        svc.health.start()
         tlog.get_logger().info("api_started", version=__version__, store=display_url(svc.store),
                                queue=svc.queue.url)
         try:
             yield
         finally:
             watch.stop()
+            svc.health.stop()
             svc.close()
 
     app = FastAPI(title="provenance-linker", version=__version__, lifespan=lifespan,

@@ -18,7 +18,7 @@ from ..telemetry import events
 from ..telemetry import metrics as m
 from ..telemetry.logging import get_logger
 from ..throttle import retry_after_seconds
-from ..tokens import Principal, Role, authenticate
+from ..tokens import Principal, Role
 from .deps import Service, service
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -60,7 +60,7 @@ def check(svc: Service, request: Request, needed: Role) -> Principal:
     blocks = svc.blocks.get()
     if blocks.ip_blocked(ip):
         raise Forbidden(f"source address {ip} is blocked")
-    principal = authenticate(svc.store, _bearer(request))
+    principal = svc.principals.authenticate(_bearer(request))
     request.state.user = principal.name
     if blocks.user_blocked(principal.name):
         raise Forbidden(f"user {principal.name} is blocked")

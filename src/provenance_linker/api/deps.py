@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -12,11 +13,13 @@ from typing import Generic, TypeVar
 from fastapi import Request
 
 from ..config import Settings
+from ..errors import AuthError, StoreUnavailable
 from ..jobs import JobQueue, open_queue, queue_url_for
 from ..store import open_store
+from ..store.health import HealthMonitor
 from ..store.interface import GraphStore
 from ..throttle import Limiter, ThrottleSettings
-from ..tokens import BlockList
+from ..tokens import BlockList, Principal, authenticate
 from .cache import GraphAnswerCache
 
 T = TypeVar("T")
@@ -24,11 +27,15 @@ SHARED_STATE_TTL = 1.0  # blocks and throttle settings are re-read at most this 
 
 
 class TtlCache(Generic[T]):
-    """One value re-loaded when older than `ttl` seconds."""
+    """One value re-loaded when older than `ttl` seconds. While the store is unreachable
+    (`available()` false, or the load fails with StoreUnavailable) the last value stands:
+    stale-if-error, so a graph outage does not stop uploads from queueing."""
 
-    def __init__(self, load: Callable[[], T], ttl: float = SHARED_STATE_TTL) -> None:
+    def __init__(self, load: Callable[[], T], ttl: float = SHARED_STATE_TTL,
+                 available: Callable[[], bool] = lambda: True) -> None:
         self._load = load
         self._ttl = ttl
+        self._available = available
         self._value: T | None = None
         self._at = 0.0
         self._lock = threading.Lock()
@@ -38,10 +45,58 @@ class TtlCache(Generic[T]):
         if self._value is None or now - self._at > self._ttl:
             with self._lock:
                 if self._value is None or now - self._at > self._ttl:
-                    self._value = self._load()
-                    self._at = now
+                    self._refresh(now)
         assert self._value is not None
         return self._value
+
+    def _refresh(self, now: float) -> None:
+        if self._value is not None and not self._available():
+            return
+        try:
+            self._value = self._load()
+        except StoreUnavailable:
+            if self._value is None:
+                raise
+        self._at = now
+
+
+class PrincipalCache:
+    """Every token is verified against the store on every request (a revocation holds at
+    once). While the store is unreachable, a token this process has verified before keeps
+    its last verdict (stale-if-error), so writers' uploads keep queueing; a token it has
+    never seen is answered 503 at once."""
+
+    def __init__(self, store: GraphStore, available: Callable[[], bool],
+                 max_entries: int = 10_000) -> None:
+        self._store = store
+        self._available = available
+        self._max = max_entries
+        self._known: dict[str, Principal] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, token: str) -> Principal:
+        key = hashlib.sha256(token.encode()).hexdigest()
+        known = self._known.get(key)
+        if not self._available():
+            if known is None:
+                raise StoreUnavailable("the graph database is unreachable: cannot verify a "
+                                       "token this replica has not seen",
+                                       hint="retry when /readyz answers 200")
+            return known
+        try:
+            principal = authenticate(self._store, token)
+        except StoreUnavailable:
+            if known is None:
+                raise
+            return known
+        except AuthError:
+            self._known.pop(key, None)
+            raise
+        with self._lock:
+            if len(self._known) >= self._max:
+                self._known.clear()
+            self._known[key] = principal
+        return principal
 
 
 def env_int(name: str, default: int) -> int:
@@ -59,11 +114,23 @@ class Service:
     blocks: TtlCache[BlockList] = field(init=False)
     throttle: TtlCache[ThrottleSettings] = field(init=False)
     answers: GraphAnswerCache = field(init=False)
+    health: HealthMonitor = field(init=False)
+    principals: PrincipalCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.answers = GraphAnswerCache(self.store)
-        self.blocks = TtlCache(lambda: BlockList.load(self.store))
-        self.throttle = TtlCache(lambda: ThrottleSettings.load(self.store))
+        # Started by the app's lifespan. The gauge comes from the scrape-time collector, so
+        # the monitor only feeds the stale-if-error caches below.
+        self.health = HealthMonitor(self.store, gauge=None)
+        self.blocks = TtlCache(lambda: BlockList.load(self.store),
+                               available=self.store_reachable)
+        self.throttle = TtlCache(lambda: ThrottleSettings.load(self.store),
+                                 available=self.store_reachable)
+        self.principals = PrincipalCache(self.store, self.store_reachable)
+
+    def store_reachable(self) -> bool:
+        """False only once the health monitor has seen the store down."""
+        return self.health.is_up or not self.health.wait_checked(0)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Service:
