@@ -12,7 +12,7 @@ import orjson
 
 from .errors import StoreUnavailable
 from .jobs import PENDING_STATES, RUNNING, Job
-from .store.sqlite import path_from_url
+from .store.sqlite import open_connection, path_from_url
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -45,14 +45,7 @@ class SqliteJobQueue:
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                       check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(f"queue database unavailable: {exc}",
-                                       where=str(self.path)) from exc
+            conn = open_connection(self.path, "queue database")
             self._local.conn = conn
         return conn
 

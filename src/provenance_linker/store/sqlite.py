@@ -76,6 +76,22 @@ def path_from_url(url: str) -> Path:
     return Path(rest).expanduser()
 
 
+def open_connection(path: Path, what: str) -> sqlite3.Connection:
+    """An autocommit connection (transactions are explicit) in WAL mode, shared by the
+    graph store and the SQLite job queue."""
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA cache_size=-65536")
+        conn.execute("PRAGMA temp_store=MEMORY")
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(f"cannot open the {what}: {exc}", where=str(path)) from exc
+    return conn
+
+
 class SqliteStore:
     backend = "sqlite"
 
@@ -97,17 +113,7 @@ class SqliteStore:
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                       check_same_thread=False)
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(f"cannot open SQLite database: {exc}",
-                                       where=str(self.path)) from exc
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA cache_size=-65536")
-            conn.execute("PRAGMA temp_store=MEMORY")
+            conn = open_connection(self.path, "graph database")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -145,9 +151,6 @@ class SqliteStore:
     # --- schema ------------------------------------------------------------------------
     def migrate(self) -> int:
         conn = self._conn()
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal":
-            conn.execute("PRAGMA journal_mode=WAL")
         has_table = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE name='schema_migrations'").fetchone()
         applied: set[int] = set()

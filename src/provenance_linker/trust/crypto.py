@@ -37,14 +37,7 @@ def verify_signature(key: PublicKey, signature: bytes, data: bytes) -> bool:
                     continue
             return False
         assert isinstance(key, rsa.RSAPublicKey)
-        for pad in (padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
-                                salt_length=padding.PSS.AUTO), padding.PKCS1v15()):
-            try:
-                key.verify(signature, data, pad, hashes.SHA256())
-                return True
-            except InvalidSignature:
-                continue
-        return False
+        return _rsa_verify(key, signature, data, hashes.SHA256())
     except InvalidSignature:
         return False
 
@@ -56,16 +49,23 @@ def verify_prehashed(key: PublicKey, signature: bytes, digest: bytes) -> bool:
             key.verify(_der(key, signature), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
             return True
         if isinstance(key, rsa.RSAPublicKey):
-            for pad in (padding.PKCS1v15(), padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
-                                                         salt_length=padding.PSS.AUTO)):
-                try:
-                    key.verify(signature, digest, pad, Prehashed(hashes.SHA256()))
-                    return True
-                except InvalidSignature:
-                    continue
+            return _rsa_verify(key, signature, digest, Prehashed(hashes.SHA256()))
         return False
     except InvalidSignature:
         return False
+
+
+def _rsa_verify(key: rsa.RSAPublicKey, signature: bytes, data: bytes,
+                algorithm: hashes.HashAlgorithm | Prehashed) -> bool:
+    """RSA signers use PSS (in-toto, securesystemslib) or PKCS#1 v1.5 (cosign): try both."""
+    for pad in (padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO),
+                padding.PKCS1v15()):
+        try:
+            key.verify(signature, data, pad, algorithm)
+            return True
+        except InvalidSignature:
+            continue
+    return False
 
 
 def _der(key: ec.EllipticCurvePublicKey, signature: bytes) -> bytes:
