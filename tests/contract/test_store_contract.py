@@ -269,3 +269,52 @@ def test_migrate_is_repeatable(store: GraphStore) -> None:
     assert version >= 1
     assert store.migrate() == version
     store.ping()
+
+
+def test_shortest_dependency_paths_use_each_sboms_own_edges(store: GraphStore) -> None:
+    """The blast-radius fast path both backends provide: per SBOM, the shortest chain
+    from its root to a wanted package over the edges that SBOM asserts, including edges
+    another document asserts on its behalf."""
+    paths = getattr(store, "shortest_dependency_paths")  # noqa: B009 (not in the protocol)
+    store.apply(sbom_batch(S1, ["a", "b", "c", "d"]))
+    store.apply(sbom_batch(S2, ["d"]))  # S2 reaches d directly: never a shortcut for S1
+    assert paths({S1.key: {pkg("d").key}}) == {S1.key: [S1.key, *(pkg(n).key for n in "abcd")]}
+    assert paths({S1.key: {pkg("c").key, pkg("d").key}}) == {
+        S1.key: [S1.key, pkg("a").key, pkg("b").key, pkg("c").key]}
+    assert paths({S2.key: {pkg("d").key}, S1.key: {pkg("b").key}}) == {
+        S2.key: [S2.key, pkg("d").key], S1.key: [S1.key, pkg("a").key, pkg("b").key]}
+    assert paths({S2.key: {pkg("a").key}}) == {}  # listed nowhere in S2's graph
+    assert paths({S1.key: {pkg("d").key}}, 2) == {}  # deeper than allowed
+    # Another document adds a shortcut a -> d to S1's dependency graph.
+    other = DocumentInfo(digest="sha256:" + "f" * 64, kind="sbom", format="cyclonedx-json",
+                         name="patch.json")
+    store.apply(Batch(other, [], [Edge(EdgeKind.DEPENDS_ON, pkg("a"), pkg("d"), doc=S1.key)]))
+    assert paths({S1.key: {pkg("d").key}}) == {S1.key: [S1.key, pkg("a").key, pkg("d").key]}
+    store.delete_document(other.digest)
+    assert paths({S1.key: {pkg("b").key}}) == {S1.key: [S1.key, pkg("a").key, pkg("b").key]}
+
+
+def test_document_scoped_traverse_equals_unscoped_on_one_document(store: GraphStore) -> None:
+    """With a single document, scoping a walk to it changes nothing, in every direction
+    and at every depth (Neo4j walks a scoped traversal differently from an unscoped one)."""
+    b = sbom_batch(S1, ["a", "b", "c", "d", "e"])
+    extra = [Edge(EdgeKind.DEPENDS_ON, pkg("a"), pkg("c")), Edge(EdgeKind.DEPENDS_ON,
+             pkg("d"), pkg("b")), Edge(EdgeKind.DEPENDS_ON, S1, pkg("e"))]
+    store.apply(Batch(b.document, b.nodes, [*b.edges, *extra]))
+    compared = 0
+    for start in ([S1], [pkg("c")], [pkg("b"), pkg("e")]):
+        for direction in Direction:
+            for depth in (1, 2, 3, 8):
+                kinds = [EdgeKind.DEPENDS_ON, EdgeKind.LISTS]
+                scoped = store.traverse(start, kinds, direction, depth, doc=S1.key)
+                unscoped = store.traverse(start, kinds, direction, depth)
+                assert [(s.depth, s.edge, s.node) for s in scoped] == \
+                    [(s.depth, s.edge, s.node) for s in unscoped], (start, direction, depth)
+                compared += len(scoped)
+    assert compared > 50
+    # d and e are both one hop from S1 (LISTS, DEPENDS_ON): d -> e is taken forwards.
+    both = store.traverse([S1], [EdgeKind.DEPENDS_ON, EdgeKind.LISTS], Direction.BOTH, 2)
+    tie = [s for s in both if (s.edge.src, s.edge.dst) == (pkg("d"), pkg("e"))]
+    assert [(s.depth, s.node.key) for s in tie] == [(2, pkg("e").key)]
+    assert store.traverse([pkg("c")], [EdgeKind.DEPENDS_ON], Direction.IN, 8,
+                          doc="sha256:" + "9" * 64) == []

@@ -28,10 +28,11 @@ STARTUP_SECONDS = 180.0
 CLEAN = ("MATCH (n) WHERE NOT n:SchemaVersion "
          "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
 HEAP = os.environ.get("NEO4J_TEST_HEAP", "1g")  # transactions may use up to 70% of it
+PAGE_CACHE = os.environ.get("NEO4J_TEST_PAGECACHE", "64m")  # test graphs are small
 
 
 class Neo4jServer:
-    def __init__(self, heap: str = HEAP) -> None:
+    def __init__(self, heap: str = HEAP, page_cache: str = PAGE_CACHE) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="provenance-neo4j-"))
         self.uri = ""
         self._lines: queue.Queue[str] = queue.Queue()
@@ -48,7 +49,8 @@ class Neo4jServer:
             [java, f"-Xmx{heap}", "-XX:+UseSerialGC", "-cp", str(lib / "*"),
              str(NEO4J_DIR / "Launcher.java"), str(self.home / "db")],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
-            env={**os.environ, "NEO4J_TEST_PASSWORD": PASSWORD}, text=True, bufsize=1)
+            env={**os.environ, "NEO4J_TEST_PASSWORD": PASSWORD,
+                 "NEO4J_TEST_PAGECACHE": page_cache}, text=True, bufsize=1)
         threading.Thread(target=self._read_stdout, daemon=True).start()
         self.uri = self._expect("bolt://")
 

@@ -90,7 +90,9 @@ class GraphStore(Protocol):
         """Every edge reachable from `start` within `max_depth` hops along the given
         kinds (all kinds when empty), once each, in order of depth: the step's depth is
         1 + the shortest distance from `start` to the edge's near end, and its node is the
-        far end. `doc` restricts the walk to edges that document asserted."""
+        far end (an edge reached from both ends at the same depth is taken in its own
+        direction: its node is `dst`). `doc` restricts the walk to edges that document
+        asserted."""
         ...
 
     def counts(self) -> dict[str, int]:

@@ -17,6 +17,8 @@ LOG_ENTRY = "LogEntry"
 SEQUENCE = "Sequence"
 SCHEMA_VERSION = "SchemaVersion"
 ASSERTS = "ASSERTS"  # (:Document)-[:ASSERTS]->(node): node provenance
+# Document property: the document's own DEPENDS_ON edges, compact (neo4j_write.py).
+DEPENDENCY_INDEX = "dependencies"
 
 # Top-level properties worth a range index, per node label (what `find` filters on).
 INDEXED_PROPS: dict[NodeKind, tuple[str, ...]] = {

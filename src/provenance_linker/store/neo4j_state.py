@@ -22,7 +22,8 @@ class OperationalState:
 
     _clock: Callable[[], datetime]
 
-    def _rows(self, queries: Sequence[str], params: Mapping[str, Any]) -> list[list[Any]]:
+    def _rows(self, queries: Sequence[str], params: Mapping[str, Any],
+              collected: bool = False) -> list[list[Any]]:
         raise NotImplementedError
 
     def _write(self, work: Callable[..., T], *args: Any, conflict_retries: int = 0) -> T:

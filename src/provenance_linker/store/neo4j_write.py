@@ -19,11 +19,13 @@ from ..errors import StoreError
 from ..model import Batch, EdgeKind, LogEntry
 from . import neo4j_schema as schema
 from .chain import check_continuation
+from .neo4j_cypher import seek
 from .neo4j_props import drop_none, dumps, loads, merge_patch, property_map
 
 CHUNK = 5000  # rows per UNWIND (bounded parameter size)
 ORD_STRIDE = 10**9  # edge insertion order: document sequence * stride + position
 _LOCK = "SET {v}._lock = true REMOVE {v}._lock"
+EdgeIdentity = tuple[str, str, str, str, str, str]  # kind, src kind/key, dst kind/key, doc
 
 
 def _chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
@@ -52,7 +54,7 @@ class BatchWriter:
         endpoint_docs: set[tuple[str, str, str]] = set()
         # (kind, src kind, src key, dst kind, dst key, doc) -> (first position, last props),
         # as SQLite's upsert keeps them.
-        edges: dict[tuple[str, str, str, str, str, str], tuple[int, Mapping[str, Any]]] = {}
+        edges: dict[EdgeIdentity, tuple[int, Mapping[str, Any]]] = {}
         for position, edge in enumerate(batch.edges):
             doc = edge.doc or self.doc
             src, dst = (edge.src.kind, edge.src.key), (edge.dst.kind, edge.dst.key)
@@ -69,6 +71,11 @@ class BatchWriter:
         self.edges = edges
         self.other_docs = sorted({identity[5] for identity in edges} - {self.doc})
         self.node_count = len(merged)
+        self.dependencies = dependency_index(edges, self.doc)
+        # Documents whose DEPENDS_ON edges this batch extends: their index is no longer
+        # complete, so readers fall back to the edges themselves.
+        self.stale_indexes = sorted({identity[5] for identity in edges
+                                     if identity[0] == EdgeKind.DEPENDS_ON} - {self.doc})
 
     def run(self, tx: ManagedTransaction) -> bool:
         for old in self.batch.replaces:
@@ -85,6 +92,9 @@ class BatchWriter:
         ids = self._upsert_nodes(tx, created)
         self._endpoint_provenance(tx)
         self._upsert_edges(tx, ids, seq, created)
+        if self.stale_indexes:
+            tx.run(f"UNWIND $docs AS d MATCH (x:{schema.DOCUMENT} {{digest: d}}) "
+                   f"REMOVE x.{schema.DEPENDENCY_INDEX}", {"docs": self.stale_indexes}).consume()
         for stream, payload in self.batch.log:
             append_log(tx, stream, dict(payload), self.now)
         return created
@@ -101,9 +111,11 @@ class BatchWriter:
         record = tx.run(
             f"MATCH (c:{schema.SEQUENCE} {{name: 'documents'}}) SET c.value = c.value + 1 "
             f"CREATE (d:{schema.DOCUMENT} {{digest: $digest, kind: $kind, format: $format, "
-            "name: $name, meta: $meta, ingested_at: $at, seq: c.value}) RETURN d.seq AS seq",
+            "name: $name, meta: $meta, ingested_at: $at, seq: c.value, "
+            f"{schema.DEPENDENCY_INDEX}: $dependencies}}) RETURN d.seq AS seq",
             {"digest": self.doc, "kind": info.kind, "format": info.format, "name": info.name,
-             "meta": dumps(drop_none(info.meta)), "at": info.ingested_at or self.now},
+             "meta": dumps(drop_none(info.meta)), "at": info.ingested_at or self.now,
+             "dependencies": self.dependencies},
         ).single()
         assert record is not None
         return int(record["seq"]), True
@@ -121,7 +133,7 @@ class BatchWriter:
             stored: dict[str, str | None] = {}
             for chunk in _chunks(keys):
                 for key, props, element in tx.run(
-                        f"UNWIND $keys AS k MATCH (n:{kind} {{key: k}}) " + _LOCK.format(v="n")
+                        f"UNWIND $keys AS k {seek('n', kind)} " + _LOCK.format(v="n")
                         + " RETURN k, n._props, elementId(n)", {"keys": list(chunk)}):
                     stored[key] = props
                     ids[(kind, key)] = element
@@ -161,7 +173,7 @@ class BatchWriter:
         for kind, kind_rows in sorted(by_kind.items()):
             for chunk in _chunks(kind_rows):
                 tx.run(f"UNWIND $rows AS r MATCH (d:{schema.DOCUMENT} {{digest: r.doc}}) "
-                       f"MATCH (n:{kind} {{key: r.key}}) MERGE (d)-[:{schema.ASSERTS}]->(n)",
+                       f"{seek('n', kind, 'r.key')} MERGE (d)-[:{schema.ASSERTS}]->(n)",
                        {"rows": list(chunk)}).consume()
 
     def _upsert_edges(self, tx: ManagedTransaction, ids: Mapping[tuple[str, str], str],
@@ -185,6 +197,22 @@ class BatchWriter:
                                  "SET e = r[3] SET e.doc = r[4], e._ord = ord")
             for chunk in _chunks(rows):
                 tx.run(query, {"rows": list(chunk)}).consume()
+
+
+def dependency_index(edges: Mapping[EdgeIdentity, tuple[int, Any]], doc: str) -> str | None:
+    """The document's own DEPENDS_ON edges as one compact JSON property of its Document
+    node: endpoint keys (sorted, so index order is key order) and a flat list of
+    (src, dst) index pairs in edge order. Blast radius reads one property per SBOM
+    instead of every edge (store/paths.py `index_chain`); written only when the
+    document is created, removed when another document extends its edges."""
+    own = sorted((position, identity[2], identity[4]) for identity, (position, _) in
+                 edges.items() if identity[0] == EdgeKind.DEPENDS_ON and identity[5] == doc)
+    if not own:
+        return None
+    keys = sorted({key for _, src, dst in own for key in (src, dst)})
+    at = {key: i for i, key in enumerate(keys)}
+    pairs = [i for _, src, dst in own for i in (at[src], at[dst])]
+    return orjson.dumps({"keys": keys, "edges": pairs}).decode()
 
 
 def delete_document(tx: ManagedTransaction, digest: str) -> bool:

@@ -1,10 +1,15 @@
-"""Shortest dependency chains inside one SBOM, shared by the backends' native
-`shortest_dependency_paths` (they read the edges their own way, then walk them here)."""
+"""Walks over edges a backend has already read: shortest dependency chains inside one
+SBOM (the backends' native `shortest_dependency_paths`) and Neo4j's document-scoped
+traversal."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
+
+import orjson
+
+from ..model import Direction, Edge, NodeRef
 
 N = TypeVar("N", int, str)  # SQLite walks node ids, Neo4j node keys
 D = TypeVar("D", int, str)  # documents: SQLite ids, Neo4j digests
@@ -51,3 +56,60 @@ def chains_per_document(edges: Iterable[Sequence[Any]], docs: Sequence[D],
         if chain:
             found[doc] = chain
     return found
+
+
+def index_chain(index: str, targets: set[str], root: str, max_depth: int) -> list[str] | None:
+    """The shortest chain from a document's dependency index (a JSON `{"keys": [...],
+    "edges": [src, dst, src, dst, ...]}`, keys sorted, edges in document order): the same
+    walk and the same answer as over the edges themselves."""
+    data = orjson.loads(index)
+    keys: list[str] = data["keys"]
+    flat: list[int] = data["edges"]
+    position = {key: i for i, key in enumerate(keys)}
+    wanted = {position[t] for t in targets if t in position}
+    if root not in position or not wanted:
+        return None
+    parents: dict[int, list[int]] = {}
+    for i in range(0, len(flat), 2):
+        parents.setdefault(flat[i + 1], []).append(flat[i])
+    chain = upward_chain(parents, wanted, position[root], max_depth)
+    return [keys[i] for i in chain] if chain else None
+
+
+def walk_edges(edges: Sequence[Edge], start: Sequence[NodeRef], direction: Direction,
+               max_depth: int) -> list[tuple[int, NodeRef, Edge]]:
+    """The `GraphStore.traverse` contract over a given edge list (in edge order): every
+    edge whose near end is within max_depth - 1 hops of `start`, once, as (depth, far
+    end, edge), by depth then edge order; an edge reachable from both ends at the same
+    depth is taken in its own direction."""
+    outgoing: dict[NodeRef, list[int]] = {}
+    incoming: dict[NodeRef, list[int]] = {}
+    for i, edge in enumerate(edges):
+        if direction in (Direction.OUT, Direction.BOTH):
+            outgoing.setdefault(edge.src, []).append(i)
+        if direction in (Direction.IN, Direction.BOTH):
+            incoming.setdefault(edge.dst, []).append(i)
+    distance = dict.fromkeys(start, 0)
+    frontier = list(dict.fromkeys(start))
+    for depth in range(1, max_depth - 1 + 1):
+        following = []
+        for node in frontier:
+            for i in outgoing.get(node, ()):
+                if edges[i].dst not in distance:
+                    distance[edges[i].dst] = depth
+                    following.append(edges[i].dst)
+            for i in incoming.get(node, ()):
+                if edges[i].src not in distance:
+                    distance[edges[i].src] = depth
+                    following.append(edges[i].src)
+        frontier = following
+    best: dict[int, tuple[int, bool]] = {}  # edge index -> (depth, walked backwards)
+    for node, dist in distance.items():
+        for backwards, index in ((False, outgoing), (True, incoming)):
+            for i in index.get(node, ()):
+                candidate = (dist + 1, backwards)
+                if i not in best or candidate < best[i]:
+                    best[i] = candidate
+    ordered = sorted(best.items(), key=lambda item: (item[1][0], item[0]))
+    return [(depth, edges[i].src if backwards else edges[i].dst, edges[i])
+            for i, (depth, backwards) in ordered]

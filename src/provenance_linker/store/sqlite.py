@@ -488,7 +488,7 @@ class SqliteStore:
             f"FROM step JOIN edges e ON e.id = step.edge_id "
             f"JOIN nodes s ON s.id = e.src JOIN nodes d ON d.id = e.dst "
             f"JOIN documents doc ON doc.id = e.doc_id JOIN nodes f ON f.id = step.far "
-            f"ORDER BY step.depth, e.id"
+            f"ORDER BY step.depth, e.id, step.far = e.dst DESC"
         )
         params = [*start_ids, *(hop_params * len(hops)), *(hop_params * len(hops))]
         result: list[TraversalStep] = []
