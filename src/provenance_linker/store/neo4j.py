@@ -215,10 +215,12 @@ class Neo4jStore(OperationalState):
         unique = list(dict.fromkeys(keys))
         if not unique:
             return {}
+        params: dict[str, Any] = {}
+        queries = [f"{clause} {cy.collected('n.key, n._props')}"
+                   for clause in cy.match_refs("n", [NodeRef(kind, k) for k in unique],
+                                               params)]
         with timed_query("get_many", self.backend):
-            rows = self._rows([f"UNWIND $keys AS k {cy.seek('n', kind)} "
-                               + cy.collected("n.key, n._props")], {"keys": unique},
-                              collected=True)
+            rows = self._rows(queries, params, collected=True)
         return {key: Node(kind, key, loads(props)) for key, props in rows}
 
     def find(self, kind: NodeKind, where: Mapping[str, Any] | None = None,
@@ -289,8 +291,10 @@ class Neo4jStore(OperationalState):
                 + cy.collected("doc, src, dst"))
         with timed_query("shortest_dependency_paths", self.backend):
             rows = [[sbom, sorted(keys)] for sbom, keys in targets.items()]
-            chains = {sbom: [sbom, key] for sbom, key in
-                      self._rows([direct], {"rows": rows}, collected=True)}
+            chains: dict[str, list[str]] = {}
+            for i in range(0, len(rows), cy.ANCHORS_PER_QUERY):
+                chains.update((sbom, [sbom, key]) for sbom, key in self._rows(
+                    [direct], {"rows": rows[i : i + cy.ANCHORS_PER_QUERY]}, collected=True))
             rest = [sbom for sbom in targets if sbom not in chains]
             unindexed = []
             for i in range(0, len(rest), 200):

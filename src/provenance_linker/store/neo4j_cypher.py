@@ -25,7 +25,8 @@ def collected(columns: str) -> str:
 
     The Python driver spends ~10 µs per record (each is its own Bolt message); one list
     per query costs a tenth of that. Only for answers bounded by the query's anchors
-    (keys, documents): a whole-graph scan streams instead."""
+    (at most ANCHORS_PER_QUERY keys, or one document), since the server holds the list
+    in memory: a whole-graph scan streams instead."""
     return f"RETURN collect([{columns}]) AS rows"
 
 
@@ -44,14 +45,19 @@ def seek(var: str, kind: str, key: str = "k") -> str:
     return f"MATCH ({var}:{kind} {{key: {key}}}) USING INDEX SEEK {var}:{kind}(key)"
 
 
+ANCHORS_PER_QUERY = 2000  # bounds one collected answer: anchors × their degree
+
+
 def match_refs(var: str, refs: Sequence[NodeRef], params: dict[str, Any]) -> list[str]:
-    """One clause per node kind among `refs`, each binding `var` to the existing nodes of
-    that kind by index seek; callers run the rest of the query once per clause."""
-    clauses = []
-    for i, (kind, keys) in enumerate(sorted(group_keys(refs).items())):
-        name = f"k{i}"
-        params[name] = keys
-        clauses.append(f"UNWIND ${name} AS k {seek(var, kind)}")
+    """One clause per node kind among `refs` and per ANCHORS_PER_QUERY keys, each binding
+    `var` to the existing nodes by index seek; callers run the rest of the query once per
+    clause (one after another, in one transaction)."""
+    clauses: list[str] = []
+    for kind, keys in sorted(group_keys(refs).items()):
+        for start in range(0, len(keys), ANCHORS_PER_QUERY):
+            name = f"k{len(clauses)}"
+            params[name] = keys[start:start + ANCHORS_PER_QUERY]
+            clauses.append(f"UNWIND ${name} AS k {seek(var, kind)}")
     return clauses
 
 
