@@ -11,16 +11,12 @@ import pytest
 
 from provenance_linker.cli.main import run
 
-from ..support.service import Service, make_token, start_service
+from ..support.service import Service, demo_service
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    tmp = tmp_path_factory.mktemp("demo")
-    db_url = f"sqlite:///{tmp}/graph.db"
-    assert run(["--db", db_url, "demo", "--out", str(tmp / "samples")]) == 0
-    service = start_service(tmp, db_url=db_url)
-    service.tokens = {"reader": make_token(db_url, "reader", "r")}
+    service = demo_service(tmp_path_factory.mktemp("demo"), {"reader": "reader"})
     try:
         yield service
     finally:

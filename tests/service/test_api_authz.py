@@ -37,6 +37,12 @@ ROUTES: dict[tuple[str, str], tuple[str | None, dict[str, Any], int]] = {
     ("GET", "/v1/malicious"): ("reader", {}, 200),
     ("GET", "/v1/audit"): ("admin", {}, 200),
     ("GET", "/v1/audit/verify"): ("admin", {}, 200),
+    ("GET", "/v1/policies"): ("reader", {}, 200),
+    ("GET", "/v1/policies/{environment}"): ("reader", {"environment": "nowhere"}, 404),
+    # An invalid policy: refused after the role check, so nothing changes between cases.
+    ("PUT", "/v1/policies/{environment}"): ("admin", {"environment": "nowhere",
+                                                      "content": b"all-of: []\n"}, 400),
+    ("DELETE", "/v1/policies/{environment}"): ("admin", {"environment": "nowhere"}, 404),
     ("POST", "/v1/sboms"): ("writer", {"content": SBOM}, 202),
     ("POST", "/v1/attestations"): ("writer", {"content": SBOM}, 422),
     ("POST", "/v1/signatures"): ("writer", {"content": SBOM}, 422),

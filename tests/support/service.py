@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from provenance_linker import tokens
+from provenance_linker.cli.main import run
 from provenance_linker.store import open_store
 
 BIN = Path(sys.executable).with_name("provenance-linker")
@@ -139,3 +140,14 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def demo_service(tmp: Path, roles: Mapping[str, str]) -> Service:
+    """A service over the demo dataset (`provenance-linker demo`), with a token per
+    identity in `roles` (identity -> role) in `service.tokens`."""
+    db_url = f"sqlite:///{tmp}/graph.db"
+    assert run(["--db", db_url, "demo", "--out", str(tmp / "samples")]) == 0
+    service = start_service(tmp, db_url=db_url)
+    service.tokens = {identity: make_token(db_url, role, identity[:1])
+                      for identity, role in roles.items()}
+    return service

@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     ingest,
     ingest_evidence,
     keys,
+    policy_cmd,
     query,
     query_unsigned,
     query_vulns,
@@ -55,6 +56,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(throttle_cmd.app, name="throttle")
 app.add_typer(keys.app, name="keys")
 app.add_typer(bypass_cmd.app, name="bypass")
+app.add_typer(policy_cmd.app, name="policy")
 app.command("verify")(verify.verify)
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import typer
 
 from ..errors import ConfigError, ProvenanceError, VerificationError
-from ..trust.policy import CheckResult, load_policy
+from ..trust.environment_policies import from_file
+from ..trust.policy import CheckResult
 from ..trust.verifier import verify_artifact
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit
@@ -30,6 +31,9 @@ def _render(data: dict[str, Any]) -> None:
         for child in check["children"]:
             walk(child, depth + 1)
 
+    if data.get("policy"):
+        console.print(f"policy: {data['policy']['source']} {data['policy']['name']}",
+                      highlight=False)
     walk(data["checks"], 0)
     if data["bypass"]:
         console.print(f"[yellow]verification bypass active until {data['bypass']['expires_at']}"
@@ -42,8 +46,9 @@ def verify(
     artifact: str = typer.Option(..., "--artifact", help="NAME@sha256:HEX, sha256:HEX or "
                                  "a known NAME:TAG"),
     environment: str | None = typer.Option(None, "--environment", "-e"),
-    policy: Path | None = typer.Option(None, "--policy", help="YAML policy file "
-                                       "(default: docs/trust.md#default-policy)"),
+    policy: Path | None = typer.Option(None, "--policy", help="YAML policy file (default: "
+                                       "the environment's policy, `policy set`, else "
+                                       "docs/trust.md#default-policy)"),
     output: OutputFormat = OUTPUT_OPTION,
 ) -> None:
     """Verify an artifact against a policy, over the evidence stored at ingest."""
@@ -55,7 +60,7 @@ def verify(
             except OSError as exc:
                 raise ConfigError(f"cannot read policy: {exc.strerror}", where=str(policy)
                                   ) from exc
-            check = load_policy(text, str(policy))
+            check = from_file(text, str(policy))
         report = verify_artifact(state(ctx).store(), artifact, policy=check,
                                  environment=environment)
     except ProvenanceError as exc:

@@ -268,6 +268,8 @@ def _build(node: Any, where: str) -> Check:
         if not isinstance(args, list):
             raise ConfigError(f"{name} takes a list of checks", where=place)
         children = tuple(_build(c, f"{place}[{i}]") for i, c in enumerate(args))
+        if not children:
+            raise ConfigError(f"{name} needs at least one check", where=place)
         return AllOf(children) if name == "all-of" else AnyOf(children)
     if not isinstance(args, dict):
         raise ConfigError("check arguments must be a mapping", where=place)

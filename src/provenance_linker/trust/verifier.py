@@ -15,9 +15,10 @@ from ..store.interface import GraphStore
 from ..telemetry import events, metrics
 from ..telemetry.logging import get_logger
 from .bypass import Bypass
+from .environment_policies import PolicyChoice, for_environment
 from .gather import gather
 from .keys import TrustStore
-from .policy import DEFAULT_POLICY, Check, CheckResult, Trust, load_policy
+from .policy import Check, CheckResult, Trust
 from .reverify import reverify
 
 PASS = "success"
@@ -36,6 +37,7 @@ class VerificationReport:
     failure_reason: str | None = None
     bypass: dict[str, Any] | None = None
     reverified: list[dict[str, str]] = field(default_factory=list)
+    policy: dict[str, str] | None = None  # which policy judged: source, name, digest
 
     @property
     def exit_code(self) -> int:
@@ -46,7 +48,8 @@ class VerificationReport:
                 "artifact_type": self.artifact_type, "environment": self.environment,
                 "result": self.result, "passed": self.result != FAIL,
                 "failure_reason": self.failure_reason, "bypass": self.bypass,
-                "checks": self.checks.as_dict(), "reverified": self.reverified}
+                "policy": self.policy, "checks": self.checks.as_dict(),
+                "reverified": self.reverified}
 
 
 def _first_failure(result: CheckResult) -> CheckResult:
@@ -56,10 +59,19 @@ def _first_failure(result: CheckResult) -> CheckResult:
     return result
 
 
-def verify_artifact(store: GraphStore, reference: str, *, policy: Check | None = None,
+def verify_artifact(store: GraphStore, reference: str, *,
+                    policy: Check | PolicyChoice | None = None,
                     environment: str | None = None,
                     clock: Callable[[], datetime] | None = None) -> VerificationReport:
+    """Judge the artifact's stored evidence. The policy: the one given, else the
+    environment's stored policy, else the default (trust/environment_policies.py)."""
     clock = clock or (lambda: datetime.now(UTC))
+    if policy is None:
+        choice = for_environment(store, environment)
+    elif isinstance(policy, PolicyChoice):
+        choice = policy
+    else:
+        choice = PolicyChoice(policy, "given", policy.name, "")
     ref = resolve(store, parse_ref(reference))
     assert ref.digest is not None
     artifact_type = "container-image" if ref.name else "artifact"
@@ -69,7 +81,7 @@ def verify_artifact(store: GraphStore, reference: str, *, policy: Check | None =
     reverified = reverify(store, trust_store, pending) if pending else []
     evidence = gather(store, ref.digest)
     trust = Trust(trust_store.keys(), trust_store.identities(), clock())
-    result = (policy or load_policy(DEFAULT_POLICY, "default policy")).evaluate(evidence, trust)
+    result = choice.check.evaluate(evidence, trust)
     bypass = Bypass(store, clock=clock).status()
     failure_reason = None
     outcome = PASS
@@ -84,4 +96,5 @@ def verify_artifact(store: GraphStore, reference: str, *, policy: Check | None =
     metrics.verifications_total.labels(outcome, artifact_type, failure_reason or "").inc()
     return VerificationReport(reference, ref.digest, artifact_type, environment, outcome,
                               result, failure_reason,
-                              bypass.as_dict() if bypass.active else None, reverified)
+                              bypass.as_dict() if bypass.active else None, reverified,
+                              choice.as_dict())

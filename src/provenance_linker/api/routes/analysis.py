@@ -20,7 +20,8 @@ REF = Query(..., min_length=1, max_length=512,
 ENV = Query(None, min_length=1, max_length=128, description="environment name")
 
 
-@router.get("/v1/verify", summary="Verify an artifact against the default policy")
+@router.get("/v1/verify", summary="Verify an artifact against the environment's policy "
+            "(else the default policy)")
 def verify(artifact: str = REF, environment: str | None = ENV,
            _: Principal = Depends(reader), svc: Service = Depends(service)) -> JSON:
     return JSON(verify_artifact(svc.store, artifact, environment=environment).as_dict())
