@@ -23,13 +23,18 @@ def _item(obj: Mapping[str, Any], where: str) -> EvidenceItem:
     cert = obj.get("Cert")
     cert_pem = cert if isinstance(cert, str) and "BEGIN CERTIFICATE" in cert else None
     signature = RawSignature("", sig, cert_pem)
+    bundle = obj.get("Bundle")
+    if bundle is not None and not isinstance(bundle, dict):
+        raise InvalidDocument("Bundle is not a JSON object", where=f"{where}: $.Bundle")
+    log_entry = orjson.dumps(bundle) if bundle else None
     if obj.get("Payload") is None:
         digest = obj.get("ArtifactDigest")
         subjects = ((str(obj.get("ArtifactName") or ""), sha256_digest(str(digest))),
                     ) if digest else ()
         return EvidenceItem(mechanism="blob", kind="signature", raw=raw,
                             signatures=(signature,), subjects=subjects,
-                            message_digest=subjects[0][1] if subjects else None)
+                            message_digest=subjects[0][1] if subjects else None,
+                            log_entry=log_entry)
     payload = b64(obj.get("Payload"), f"{where}: $.Payload")
     try:
         simple = orjson.loads(payload)
@@ -42,7 +47,7 @@ def _item(obj: Mapping[str, Any], where: str) -> EvidenceItem:
                               where=f"{where}: $.Payload") from exc
     return EvidenceItem(mechanism="cosign", kind="signature", raw=raw, signed_bytes=payload,
                         signatures=(signature,), statement=simple,
-                        subjects=((name, digest),))
+                        subjects=((name, digest),), log_entry=log_entry)
 
 
 def parse(document: Document, options: ParseOptions) -> EvidenceRecord:

@@ -42,6 +42,7 @@ class EvidenceItem:
     bundle: bytes | None = None  # a Sigstore bundle's JSON, verified by sigstore
     message_digest: str | None = None  # sha256:hex a message signature covers
     load_error: str | None = None  # the item is structurally broken beyond verification
+    log_entry: bytes | None = None  # cosign's `Bundle` (Rekor SET) JSON, trust/rekor_set.py
 
     @property
     def predicate_type(self) -> str | None:

@@ -39,8 +39,8 @@ def verify_item(item: EvidenceItem, ctx: VerifyContext, signed_at: str | None = 
         case "statement":
             return intoto.unsigned_statement(item)
         case "cosign":
-            return cosign.verify_simple_signing(item, ctx.keys, at)
+            return cosign.verify_simple_signing(item, ctx.keys, at, ctx.roots)
         case "blob":
-            return cosign.verify_blob(item, ctx.keys, at, ctx.blob)
+            return cosign.verify_blob(item, ctx.keys, at, ctx.roots, ctx.blob)
     return Outcome(status="invalid", reason=f"unknown mechanism {item.mechanism}",
                    mechanism=item.mechanism)

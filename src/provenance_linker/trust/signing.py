@@ -4,6 +4,7 @@ and DSSE-enveloped in-toto SLSA provenance. Used by the demo and the benchmarks.
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,15 +41,53 @@ def sign(key: PrivateKey, data: bytes) -> bytes:
                                       salt_length=padding.PSS.DIGEST_LENGTH), hashes.SHA256())
 
 
-def cosign_signature_line(key: PrivateKey, name: str, digest: str) -> bytes:
-    """One line as `cosign download signature` prints it."""
+def cosign_signature_line(key: PrivateKey, name: str, digest: str,
+                          log: tuple[PrivateKey, int, int] | None = None) -> bytes:
+    """One line as `cosign download signature` prints it; with `log` (a transparency
+    log's key, integratedTime, logIndex), carrying that log's SignedEntryTimestamp."""
     payload = orjson.dumps({"critical": {"identity": {"docker-reference": name},
                                          "image": {"docker-manifest-digest": digest},
                                          "type": "cosign container image signature"},
                             "optional": None})
-    return orjson.dumps({"Base64Signature": base64.b64encode(sign(key, payload)).decode(),
+    signature = sign(key, payload)
+    bundle = rekor_bundle(log[0], key, signature, payload, log[1], log[2]) if log else None
+    return orjson.dumps({"Base64Signature": base64.b64encode(signature).decode(),
                          "Payload": base64.b64encode(payload).decode(),
-                         "Cert": None, "Chain": None, "Bundle": None})
+                         "Cert": None, "Chain": None, "Bundle": bundle})
+
+
+def _public_der(key: PrivateKey) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.DER,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def rekor_bundle(log_key: PrivateKey, signer: PrivateKey, signature: bytes, signed: bytes,
+                 integrated_time: int, log_index: int) -> dict[str, Any]:
+    """The `Bundle` cosign attaches: a hashedrekord entry for `signature` over `signed`,
+    and the log's SignedEntryTimestamp over the entry's canonical JSON."""
+    body = {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
+        "data": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(signed).hexdigest()}},
+        "signature": {"content": base64.b64encode(signature).decode(),
+                      "publicKey": {"content": base64.b64encode(public_pem(signer)).decode()}}}}
+    entry = {"body": base64.b64encode(orjson.dumps(body)).decode(),
+             "integratedTime": integrated_time,
+             "logID": hashlib.sha256(_public_der(log_key)).hexdigest(), "logIndex": log_index}
+    canonical = orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
+    return {"SignedEntryTimestamp": base64.b64encode(sign(log_key, canonical)).decode(),
+            "Payload": entry}
+
+
+def trusted_root_with_log(log_key: PrivateKey, base_url: str) -> bytes:
+    """A Sigstore TrustedRoot naming one transparency log (for `keys trust-root`)."""
+    der = _public_der(log_key)
+    return orjson.dumps({
+        "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+        "tlogs": [{"baseUrl": base_url, "hashAlgorithm": "SHA2_256",
+                   "publicKey": {"rawBytes": base64.b64encode(der).decode(),
+                                 "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                                 "validFor": {"start": "2020-01-01T00:00:00Z"}},
+                   "logId": {"keyId": base64.b64encode(hashlib.sha256(der).digest()).decode()}}],
+        "certificateAuthorities": [], "ctlogs": [], "timestampAuthorities": []})
 
 
 def slsa_provenance(subjects: Sequence[tuple[str, str]], *, builder_id: str,

@@ -1,0 +1,114 @@
+"""The Rekor SignedEntryTimestamp cosign attaches to a signature (`Bundle` in `cosign
+download signature` output): the log's promise that it integrated an entry for this
+signature at `integratedTime`.
+
+Checked offline against the transparency-log keys of every trusted root (the embedded
+public-good root and stored ones): the SET must verify with the key whose id is the
+entry's `logID`, over the canonical JSON of the entry (`body`, `integratedTime`, `logID`,
+`logIndex`), and the entry's body must be for this very signature and payload. Then
+`integratedTime` is a trusted upper bound on when the signature was made, so a key-signed
+signature is judged at that time, not at ingest.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+from .crypto import verify_signature
+
+VERIFIED = "verified"
+UNKNOWN_LOG = "unknown-log"  # no trusted root holds the log's key: nothing proven
+INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryTimestamp:
+    status: str
+    reason: str
+    log_index: int | None = None
+    integrated_time: str | None = None  # ISO 8601, UTC
+
+
+def log_keys(roots: Mapping[str, str]) -> dict[str, bytes]:
+    """hex sha256 of each trusted log key's DER -> the DER, over every root's `tlogs`."""
+    found: dict[str, bytes] = {}
+    for root_json in roots.values():
+        try:
+            tlogs = orjson.loads(root_json).get("tlogs") or []
+        except (orjson.JSONDecodeError, AttributeError):
+            continue
+        for tlog in tlogs:
+            try:
+                der = base64.b64decode(tlog["publicKey"]["rawBytes"], validate=True)
+            except (KeyError, TypeError, binascii.Error):
+                continue
+            found[hashlib.sha256(der).hexdigest()] = der
+    return found
+
+
+def check(bundle: Mapping[str, Any], signature: bytes, signed_sha256: str,
+          roots: Mapping[str, str]) -> EntryTimestamp:
+    """`signature` over data whose sha256 is `signed_sha256` (hex; the payload or blob)
+    is what the entry must record."""
+    try:
+        payload = bundle["Payload"]
+        body_b64, log_id = str(payload["body"]), str(payload["logID"])
+        integrated, index = int(payload["integratedTime"]), int(payload["logIndex"])
+        set_sig = base64.b64decode(str(bundle["SignedEntryTimestamp"]), validate=True)
+        body = orjson.loads(base64.b64decode(body_b64, validate=True))
+    except (KeyError, TypeError, ValueError, binascii.Error, orjson.JSONDecodeError):
+        return EntryTimestamp(INVALID, "Bundle is not a Rekor SignedEntryTimestamp with "
+                              "Payload{body, integratedTime, logID, logIndex}")
+    try:
+        at = datetime.fromtimestamp(integrated, UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return EntryTimestamp(INVALID, f"integratedTime {integrated} is not a time")
+    der = log_keys(roots).get(log_id.lower())
+    if der is None:
+        return EntryTimestamp(UNKNOWN_LOG, f"transparency log {log_id[:16]}… is in no "
+                              "trusted root: its timestamp proves nothing here", index, at)
+    try:
+        key = load_der_public_key(der)
+    except (ValueError, UnsupportedAlgorithm):
+        return EntryTimestamp(INVALID, "the trusted log key cannot be loaded")
+    # What Rekor signs: the entry's canonical JSON (keys sorted, no whitespace).
+    canonical = orjson.dumps({"body": body_b64, "integratedTime": integrated,
+                              "logID": log_id, "logIndex": index}, option=orjson.OPT_SORT_KEYS)
+    if not verify_signature(key, set_sig, canonical):  # type: ignore[arg-type]
+        return EntryTimestamp(INVALID, "Rekor SignedEntryTimestamp does not verify with the "
+                              "log's key", index, at)
+    mismatch = _body_mismatch(body, signature, signed_sha256)
+    if mismatch:
+        return EntryTimestamp(INVALID, f"the log entry is not for this signature: {mismatch}",
+                              index, at)
+    return EntryTimestamp(VERIFIED, f"in transparency log at index {index}, integrated {at}",
+                          index, at)
+
+
+def _body_mismatch(body: Any, signature: bytes, signed_sha256: str) -> str | None:
+    """A hashedrekord (or rekord) entry names the signature and the signed data's
+    sha256; both must be ours."""
+    try:
+        kind, spec = body["kind"], body["spec"]
+        content = base64.b64decode(spec["signature"]["content"], validate=True)
+        digest = spec["data"]["hash"]
+    except (KeyError, TypeError, binascii.Error):
+        return "unrecognised entry body"
+    if kind not in ("hashedrekord", "rekord"):
+        return f"entry kind {kind!r}"
+    if content != signature:
+        return "a different signature"
+    if not isinstance(digest, dict) or digest.get("algorithm") != "sha256" or \
+            digest.get("value") != signed_sha256:
+        return "a different payload digest"
+    return None
