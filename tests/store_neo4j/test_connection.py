@@ -12,6 +12,7 @@ from provenance_linker.errors import ConfigError, StoreError, StoreUnavailable
 from provenance_linker.store import open_store
 from provenance_linker.store.neo4j import Neo4jStore
 from provenance_linker.store.neo4j_config import parse_target
+from provenance_linker.store.neo4j_schema import LATEST
 
 from ..conftest import CliResult
 from ..support.neo4j_server import PASSWORD, USER, Neo4jServer
@@ -98,7 +99,7 @@ def test_store_migrate_and_stats_commands(neo4j_server: Neo4jServer,
                                           cli: Callable[..., CliResult]) -> None:
     result = cli("store", "migrate", db=neo4j_server.url)
     assert result.code == 0, result.err
-    assert "schema at version 1" in result.out
+    assert f"schema at version {LATEST}" in result.out
     stats = cli("store", "stats", "--output", "json", db=neo4j_server.url)
     assert stats.code == 0 and stats.json() == {"documents": 0}
     constraints = neo4j_server.driver().execute_query(

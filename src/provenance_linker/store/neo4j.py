@@ -40,7 +40,7 @@ from .neo4j_errors import log_unavailable, translate
 from .neo4j_props import is_native, loads
 from .neo4j_state import OperationalState
 from .neo4j_write import BatchWriter, delete_document, run_statement
-from .paths import chains_per_document, index_chain, walk_edges
+from .paths import chains_per_document, encode_dependencies, index_chain, walk_edges
 
 T = TypeVar("T")
 DEFAULT_CONNECT_SECONDS = 3.0
@@ -168,6 +168,8 @@ class Neo4jStore(OperationalState):
                 for statement in schema.MIGRATIONS[version]:
                     self._session_run(WRITE_ACCESS, run_statement, statement)
                 self._session_run(WRITE_ACCESS, run_statement, "CALL db.awaitIndexes(300)")
+                if version == 2:
+                    self._backfill_indexes()
                 self._session_run(
                     WRITE_ACCESS, run_statement,
                     f"MERGE (v:{schema.SCHEMA_VERSION} {{version: $version}}) "
@@ -176,6 +178,29 @@ class Neo4jStore(OperationalState):
                 current = version
         self._schema_ready = True
         return current
+
+    def _backfill_indexes(self, chunk: int = 200) -> int:
+        """Give every document with DEPENDS_ON edges and no dependency index one, built
+        from its edges as they are now (in edge order). Runs inside `migrate`, so it uses
+        sessions directly (the schema is not marked ready yet)."""
+        pending = self._session_run(READ_ACCESS, _read_rows, (
+            f"MATCH (d:{schema.DOCUMENT}) WHERE d.{schema.DEPENDENCY_INDEX} IS NULL "
+            f"AND EXISTS {{ ()-[:{EdgeKind.DEPENDS_ON} {{doc: d.digest}}]->() }} "
+            "RETURN d.digest"), {})
+        docs = [row[0] for row in pending]
+        for i in range(0, len(docs), chunk):
+            part = docs[i : i + chunk]
+            edges = self._session_run(READ_ACCESS, _read_rows, (
+                f"MATCH (a)-[e:{EdgeKind.DEPENDS_ON}]->(b) WHERE e.doc IN $docs "
+                "RETURN e.doc, a.key, b.key ORDER BY e._ord"), {"docs": part})
+            pairs: dict[str, list[tuple[str, str]]] = {}
+            for doc, src, dst in edges:
+                pairs.setdefault(doc, []).append((src, dst))
+            self._session_run(WRITE_ACCESS, run_statement, (
+                f"UNWIND $rows AS r MATCH (d:{schema.DOCUMENT} {{digest: r[0]}}) "
+                f"SET d.{schema.DEPENDENCY_INDEX} = r[1]"),
+                {"rows": [[doc, encode_dependencies(p)] for doc, p in pairs.items()]})
+        return len(docs)
 
     # --- graph writes --------------------------------------------------------------------
     def apply(self, batch: Batch) -> ApplyResult:
@@ -388,6 +413,11 @@ class Neo4jStore(OperationalState):
         queries, collected = cy.edges_query((), (), (), None, params)
         edges = [cy.edge_from_row(r) for r in self._rows(queries, params, collected)]
         return graph_digest(nodes, edges)
+
+
+def _read_rows(tx: ManagedTransaction, query: str, params: Mapping[str, Any]
+               ) -> list[list[Any]]:
+    return [list(record.values()) for record in tx.run(query, dict(params))]
 
 
 def _edge_order(row: Sequence[Any]) -> tuple[Any, ...]:

@@ -65,8 +65,10 @@ def _initial() -> list[str]:
     return statements
 
 
-# version -> schema statements, applied in order.
+# version -> schema statements, applied in order. Version 2 adds no schema: it builds the
+# dependency index of documents stored before it existed (Neo4jStore._backfill_indexes).
 MIGRATIONS: dict[int, list[str]] = {
     1: _initial(),
+    2: [],
 }
 LATEST = max(MIGRATIONS)

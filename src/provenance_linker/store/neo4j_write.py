@@ -21,6 +21,7 @@ from . import neo4j_schema as schema
 from .chain import check_continuation
 from .neo4j_cypher import collected, seek
 from .neo4j_props import drop_none, dumps, loads, merge_patch, property_map
+from .paths import encode_dependencies
 
 CHUNK = 5000  # rows per UNWIND (bounded parameter size)
 ORD_STRIDE = 10**9  # edge insertion order: document sequence * stride + position
@@ -210,18 +211,12 @@ class BatchWriter:
 
 def dependency_index(edges: Mapping[EdgeIdentity, tuple[int, Any]], doc: str) -> str | None:
     """The document's own DEPENDS_ON edges as one compact JSON property of its Document
-    node: endpoint keys (sorted, so index order is key order) and a flat list of
-    (src, dst) index pairs in edge order. Blast radius reads one property per SBOM
-    instead of every edge (store/paths.py `index_chain`); written only when the
-    document is created, removed when another document extends its edges."""
+    node (store/paths.py `encode_dependencies`). Blast radius reads one property per SBOM
+    instead of every edge; written when the document is created (and by migration 2 for
+    documents stored before), removed when another document extends its edges."""
     own = sorted((position, identity[2], identity[4]) for identity, (position, _) in
                  edges.items() if identity[0] == EdgeKind.DEPENDS_ON and identity[5] == doc)
-    if not own:
-        return None
-    keys = sorted({key for _, src, dst in own for key in (src, dst)})
-    at = {key: i for i, key in enumerate(keys)}
-    pairs = [i for _, src, dst in own for i in (at[src], at[dst])]
-    return orjson.dumps({"keys": keys, "edges": pairs}).decode()
+    return encode_dependencies([(src, dst) for _, src, dst in own])
 
 
 def delete_document(tx: ManagedTransaction, digest: str) -> bool:

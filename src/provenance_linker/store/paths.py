@@ -58,6 +58,18 @@ def chains_per_document(edges: Iterable[Sequence[Any]], docs: Sequence[D],
     return found
 
 
+def encode_dependencies(pairs: Sequence[tuple[str, str]]) -> str | None:
+    """A document's DEPENDS_ON edges, (src key, dst key) in document order, as the compact
+    index `index_chain` walks: endpoint keys sorted (so index order is key order) and a
+    flat list of index pairs. None for no edges."""
+    if not pairs:
+        return None
+    keys = sorted({key for pair in pairs for key in pair})
+    at = {key: i for i, key in enumerate(keys)}
+    return orjson.dumps({"keys": keys, "edges": [at[k] for pair in pairs for k in pair]}
+                        ).decode()
+
+
 def index_chain(index: str, targets: set[str], root: str, max_depth: int) -> list[str] | None:
     """The shortest chain from a document's dependency index (a JSON `{"keys": [...],
     "edges": [src, dst, src, dst, ...]}`, keys sorted, edges in document order): the same
