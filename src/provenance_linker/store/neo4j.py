@@ -311,9 +311,9 @@ class Neo4jStore(OperationalState):
                   "WITH sbom, collect(key)[0] AS first " + cy.collected("sbom, first"))
         indexes = (f"UNWIND $docs AS d MATCH (x:{schema.DOCUMENT} {{digest: d}}) "
                    + cy.collected(f"d, x.{schema.DEPENDENCY_INDEX}"))
+        # The fallback streams: 200 large SBOMs' edges are too many for one list.
         walk = (f"MATCH (a)-[e:{EdgeKind.DEPENDS_ON}]->(b) WHERE e.doc IN $docs "
-                "WITH e.doc AS doc, a.key AS src, b.key AS dst ORDER BY e._ord "
-                + cy.collected("doc, src, dst"))
+                "RETURN e.doc, a.key, b.key ORDER BY e._ord")
         with timed_query("shortest_dependency_paths", self.backend):
             rows = [[sbom, sorted(keys)] for sbom, keys in targets.items()]
             chains: dict[str, list[str]] = {}
@@ -331,7 +331,7 @@ class Neo4jStore(OperationalState):
                         chains[sbom] = chain
             for i in range(0, len(unindexed), 200):
                 docs = unindexed[i : i + 200]
-                rows = self._rows([walk], {"docs": docs}, collected=True)
+                rows = self._rows([walk], {"docs": docs})
                 chains.update(chains_per_document(rows, docs, targets, {d: d for d in docs},
                                                   max_depth))
         return chains
