@@ -11,8 +11,8 @@ from ..documents import Limits
 from ..linker import IngestOptions, Linker
 from ..refs import ArtifactRef
 from ..store.interface import GraphStore
+from ..trust.environment_policies import from_file
 from ..trust.keys import TrustStore
-from ..trust.policy import load_policy
 from ..trust.signing import cosign_signature_line, dsse_envelope, generate_key, public_pem
 from ..trust.verifier import verify_artifact
 from .files import read_document
@@ -53,7 +53,7 @@ def demo_trust(store: GraphStore, images: list[GeneratedSbom], out: Path, db_url
                       f"{s['unverified']} unverified", highlight=False)
     policy_path = out / "demo-policy.yaml"
     policy_path.write_text(DEMO_POLICY)
-    policy = load_policy(DEMO_POLICY, str(policy_path))
+    policy = from_file(DEMO_POLICY, str(policy_path))
     for image in (api, web):
         reference = f"{image.name.rsplit(':', 1)[0]}@{image.digest}"
         console.print()
