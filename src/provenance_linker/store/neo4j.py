@@ -121,11 +121,8 @@ class Neo4jStore(OperationalState):
             rows: list[list[Any]] = []
             for query in queries:
                 result = tx.run(query, dict(params))
-                if collected:
-                    for record in result:
-                        rows += record[0]
-                else:
-                    rows += [list(r.values()) for r in result]
+                rows += (cy.collected_rows(result) if collected
+                         else [list(r.values()) for r in result])
             return rows
         return self._read(work)
 

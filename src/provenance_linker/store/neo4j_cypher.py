@@ -30,6 +30,12 @@ def collected(columns: str) -> str:
     return f"RETURN collect([{columns}]) AS rows"
 
 
+def collected_rows(result: Any) -> list[list[Any]]:
+    """The rows of one query answered by a `collected` RETURN (its single record)."""
+    rows: list[list[Any]] = result.single(strict=True)[0]
+    return rows
+
+
 def group_keys(refs: Iterable[NodeRef]) -> dict[NodeKind, list[str]]:
     groups: dict[NodeKind, list[str]] = {}
     for ref in refs:

@@ -19,7 +19,7 @@ from ..errors import StoreError
 from ..model import Batch, EdgeKind, LogEntry
 from . import neo4j_schema as schema
 from .chain import check_continuation
-from .neo4j_cypher import collected, seek
+from .neo4j_cypher import collected, collected_rows, seek
 from .neo4j_props import drop_none, dumps, loads, merge_patch, property_map
 from .paths import encode_dependencies
 
@@ -27,13 +27,6 @@ CHUNK = 5000  # rows per UNWIND (bounded parameter size)
 ORD_STRIDE = 10**9  # edge insertion order: document sequence * stride + position
 _LOCK = "SET {v}._lock = true REMOVE {v}._lock"
 EdgeIdentity = tuple[str, str, str, str, str, str]  # kind, src kind/key, dst kind/key, doc
-
-
-def _collected(result: Any) -> list[list[Any]]:
-    """The rows of a query answered as one `collected` record (see neo4j_cypher)."""
-    record = result.single(strict=True)
-    rows: list[list[Any]] = record[0]
-    return rows
 
 
 def _chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
@@ -140,7 +133,7 @@ class BatchWriter:
             keys.sort()  # a stable lock order between concurrent writers
             stored: dict[str, str | None] = {}
             for chunk in _chunks(keys):
-                for key, props, element in _collected(tx.run(
+                for key, props, element in collected_rows(tx.run(
                         f"UNWIND $keys AS k {seek('n', kind)} " + _LOCK.format(v="n")
                         + " " + collected("k, n._props, elementId(n)"),
                         {"keys": list(chunk)})):
@@ -149,7 +142,7 @@ class BatchWriter:
             fresh = [[key, property_map(self.nodes[(kind, key)], {"key": key})]
                      for key in keys if key not in stored]
             for chunk in _chunks(fresh):
-                for key, element in _collected(tx.run(
+                for key, element in collected_rows(tx.run(
                         f"MATCH (d:{schema.DOCUMENT} {{digest: $doc}}) UNWIND $rows AS r "
                         f"CREATE (n:{kind}) SET n = r[1] CREATE (d)-[:{schema.ASSERTS}]->(n) "
                         + collected("r[0], elementId(n)"),
@@ -227,7 +220,7 @@ def delete_document(tx: ManagedTransaction, digest: str) -> bool:
         return False
     for kind in EdgeKind:  # each lookup uses the relationship index on `doc`
         tx.run(f"MATCH ()-[e:{kind} {{doc: $d}}]->() DELETE e", {"d": digest}).consume()
-    candidates = [row[0] for row in _collected(tx.run(
+    candidates = [row[0] for row in collected_rows(tx.run(
         f"MATCH (:{schema.DOCUMENT} {{digest: $d}})-[a:{schema.ASSERTS}]->(n) "
         "DELETE a " + collected("elementId(n)"), {"d": digest}))]
     for chunk in _chunks(candidates):

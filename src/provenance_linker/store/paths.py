@@ -103,7 +103,7 @@ def walk_edges(edges: Sequence[Edge], start: Sequence[NodeRef], direction: Direc
             incoming.setdefault(edge.dst, []).append(i)
     distance = dict.fromkeys(start, 0)
     frontier = list(dict.fromkeys(start))
-    for depth in range(1, max_depth - 1 + 1):
+    for depth in range(1, max_depth):  # near ends: up to max_depth - 1 hops
         following = []
         for node in frontier:
             for i in outgoing.get(node, ()):
