@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from provenance_linker.graph.refs import ArtifactRef
 from provenance_linker.model import NodeKind
-from provenance_linker.refs import ArtifactRef
 
 from .conftest import Ingest, file_digest, trust_with
 

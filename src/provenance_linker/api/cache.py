@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from ..linker import LEDGER_STREAM
+from ..ingest.orchestrator import LEDGER_STREAM
 from ..store.interface import GraphStore
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
+from ..graph.refs import ArtifactRef, resolve
 from ..model import EdgeKind, NodeKind, NodeRef
-from ..refs import ArtifactRef, resolve
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
     current_sboms,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .. import audit
+from ..access import audit
 from ..errors import Forbidden, UsageError
 from ..store.interface import GraphStore
 from ..telemetry import metrics

@@ -14,11 +14,11 @@ import orjson
 from .. import formats
 from ..documents import load
 from ..errors import ProvenanceError
-from ..linker import LEDGER_STREAM
+from ..ingest.evidence import item_key, signer_nodes
+from ..ingest.orchestrator import LEDGER_STREAM
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from .engine import VerifyContext, verify_item
-from .evidence_graph import item_key, signer_nodes
 from .keys import TrustStore
 
 

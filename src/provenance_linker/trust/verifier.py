@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..graph.refs import parse_ref, resolve
 from ..model import NodeKind, NodeRef
-from ..refs import parse_ref, resolve
 from ..store.interface import GraphStore
 from ..telemetry import events, metrics
 from ..telemetry.logging import get_logger

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import NotFound
+from ..ingest.vex import SUPPRESSING
 from ..model import Direction, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from .severity import RANK
-from .vex import SUPPRESSING
 
 ALIAS_DEPTH = 4
 

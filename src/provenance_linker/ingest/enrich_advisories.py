@@ -15,16 +15,16 @@ from ..documents import Document
 from ..formats.osv import OsvRecord
 from ..model import Batch, Edge, EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from .advisory_graph import advisory_batch
-from .matcher import anchor_key, commit_of, match_entries, release_of_purl, spec_from_props
-from .ranges import AffectedSpec, base_ecosystem
+from ..vulns.matcher import anchor_key, commit_of, match_entries, release_of_purl, spec_from_props
+from ..vulns.ranges import AffectedSpec, base_ecosystem
+from .advisories import advisory_batch
 
 if TYPE_CHECKING:
-    from ..linker import BuildContext, Built
+    from .orchestrator import BuildContext, Built
 
 
 def build_advisory(record: OsvRecord, document: Document, ctx: BuildContext) -> Built:
-    from ..linker import Built
+    from .orchestrator import Built
 
     batch, summary, warnings = advisory_batch(record, document, ctx.store)
     return Built(batch, summary, warnings)

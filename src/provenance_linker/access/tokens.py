@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from .errors import AuthError, NotFound, UsageError
-from .store.interface import GraphStore
+from ..errors import AuthError, NotFound, UsageError
+from ..store.interface import GraphStore
 
 TOKENS = "api_tokens"
 BLOCKS = "blocks"

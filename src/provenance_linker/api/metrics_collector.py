@@ -20,8 +20,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from ..store.interface import GraphStore
-from . import metrics as m
-from .logging import get_logger
+from ..telemetry import metrics as m
+from ..telemetry.logging import get_logger
 
 GRAPH_GAUGES = frozenset({
     m.GRAPH_DATABASE_UP, m.SBOM_PROCESSING_QUEUE_SIZE, m.VERIFICATION_BYPASS_ACTIVE,
@@ -39,10 +39,10 @@ OPTIONAL_SOURCES: dict[str, tuple[str, tuple[str, ...], str]] = {
         "provenance_linker.trust.bypass:bypass_gauge_rows", (),
         "1 while the emergency verification bypass is enabled."),
     m.SBOM_VULNERABILITIES: (
-        "provenance_linker.telemetry.collector:vulnerability_rows", m.SEVERITY_LABELS,
+        "provenance_linker.api.metrics_collector:vulnerability_rows", m.SEVERITY_LABELS,
         "Distinct vulnerabilities in current SBOMs by severity."),
     m.MALICIOUS_PACKAGES_DETECTED_TOTAL: (
-        "provenance_linker.telemetry.collector:malicious_rows", m.MALICIOUS_LABELS,
+        "provenance_linker.api.metrics_collector:malicious_rows", m.MALICIOUS_LABELS,
         "Malicious packages listed by current SBOMs (1 per package version and advisory)."),
 }
 

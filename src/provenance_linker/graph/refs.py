@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import AmbiguousReference, NotFound, UsageError
-from .model import EdgeKind, NodeKind, NodeRef, sha256_digest
-from .store.interface import GraphStore
+from ..errors import AmbiguousReference, NotFound, UsageError
+from ..model import EdgeKind, NodeKind, NodeRef, sha256_digest
+from ..store.interface import GraphStore
 
 
 @dataclass(frozen=True, slots=True)

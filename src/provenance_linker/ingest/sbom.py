@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .documents import Document
-from .formats.base import Component, SbomRecord
-from .model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
-from .purls import PurlError, generic_purl, oci_digest, parse_purl
-from .refs import ArtifactRef, name_node_props
+from ..documents import Document
+from ..formats.base import Component, SbomRecord
+from ..graph.refs import ArtifactRef, name_node_props
+from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
+from ..purls import PurlError, generic_purl, oci_digest, parse_purl
 
 MAX_STORED_WARNINGS = 200
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from .model import LogEntry, Props
+from ..model import LogEntry, Props
 
 GENESIS = "0" * 64
 

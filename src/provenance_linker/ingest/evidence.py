@@ -12,13 +12,13 @@ from typing import Any
 from ..documents import Document
 from ..errors import LimitExceeded
 from ..formats.evidence import EvidenceItem, EvidenceRecord
-from ..linker import BuildContext, Built
+from ..graph.refs import resolve
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
-from ..refs import resolve
-from .engine import VerifyContext, verify_item
-from .keys import TrustStore
-from .outcome import INVALID, UNVERIFIED, Outcome
-from .slsa import is_provenance, parse_provenance
+from ..trust.engine import VerifyContext, verify_item
+from ..trust.keys import TrustStore
+from ..trust.outcome import INVALID, UNVERIFIED, Outcome
+from ..trust.slsa import is_provenance, parse_provenance
+from .orchestrator import BuildContext, Built
 
 MAX_MATERIAL_BYTES = 1024 * 1024  # items kept for re-verification when a key arrives
 MAX_ITEMS = 10_000  # signed items per document (each costs a signature check)

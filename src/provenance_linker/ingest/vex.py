@@ -15,13 +15,13 @@ from ..documents import Document
 from ..errors import ProvenanceError
 from ..formats.base import SbomRecord
 from ..formats.openvex import VexRecord
+from ..graph.refs import resolve
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..purls import PurlError, oci_digest, parse_purl
-from ..refs import resolve
 from ..store.interface import GraphStore
 
 if TYPE_CHECKING:
-    from ..linker import BuildContext, Built
+    from .orchestrator import BuildContext, Built
 
 SUPPRESSING = {"not_affected", "fixed"}
 # CycloneDX analysis.state -> VEX status
@@ -81,7 +81,7 @@ def openvex_batch(record: VexRecord, document: Document, store: GraphStore
 
 
 def build_openvex(record: VexRecord, document: Document, ctx: BuildContext) -> Built:
-    from ..linker import Built
+    from .orchestrator import Built
 
     batch, summary, warnings = openvex_batch(record, document, ctx.store)
     return Built(batch, summary, warnings)
@@ -114,8 +114,8 @@ def cyclonedx_vex(entries: Sequence[Mapping[str, Any]], subject: str | None
 
 def build_sbom(record: SbomRecord, document: Document, ctx: BuildContext) -> Built:
     """The SBOM builder plus the VEX statements embedded in a CycloneDX BOM."""
-    from ..linker import Built
-    from ..linker import build_sbom as base_build
+    from .orchestrator import Built
+    from .orchestrator import build_sbom as base_build
 
     built = base_build(record, document, ctx)
     entries = getattr(record, "vulnerabilities", None) or []

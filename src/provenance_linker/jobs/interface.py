@@ -21,10 +21,10 @@ from typing import Any, Protocol
 
 import orjson
 
-from .config import default_db_url
-from .errors import ConfigError, NotFound, UsageError
-from .store import scheme_of
-from .store.sqlite import path_from_url
+from ..config import default_db_url
+from ..errors import ConfigError, NotFound, UsageError
+from ..store import scheme_of
+from ..store.sqlite import path_from_url
 
 QUEUED, RUNNING, DONE, FAILED, DEAD = "queued", "running", "done", "failed", "dead"
 
@@ -126,11 +126,11 @@ def queue_url_for(db_url: str, queue_url: str | None) -> str:
 
 def open_queue(url: str) -> JobQueue:
     if url.startswith("sqlite:///"):
-        from .jobs_sqlite import SqliteJobQueue
+        from .sqlite import SqliteJobQueue
 
         return SqliteJobQueue(url)
     if url.startswith(("redis://", "rediss://", "unix://")):
-        from .jobs_redis import RedisJobQueue
+        from .redis import RedisJobQueue
 
         return RedisJobQueue(url)
     raise ConfigError(f"unsupported queue URL {url!r}", hint="use sqlite:///PATH or redis://HOST")

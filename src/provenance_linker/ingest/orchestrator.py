@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
-from . import formats
-from .documents import Document, DocumentKind, Limits
-from .errors import ProvenanceError, UnsupportedDocument
+from .. import formats
+from ..documents import Document, DocumentKind, Limits
+from ..errors import ProvenanceError, UnsupportedDocument
+from ..graph.refs import ArtifactRef, resolve
+from ..model import Batch
+from ..store.interface import GraphStore
+from ..telemetry import events
+from ..telemetry.logging import get_logger
 from .gcpause import gc_paused
-from .model import Batch
-from .refs import ArtifactRef, resolve
-from .store.interface import GraphStore
-from .telemetry import events
-from .telemetry.logging import get_logger
 
 LEDGER_STREAM = "ledger"
 
@@ -71,15 +71,15 @@ Enricher = Callable[[GraphStore, Batch], Batch]
 
 # DocumentKind -> "module:function" building a batch from a parsed record.
 BUILDERS: dict[DocumentKind, str] = {
-    DocumentKind.SBOM: "provenance_linker.vulns.vex:build_sbom",  # SBOM + embedded VEX
-    DocumentKind.ATTESTATION: "provenance_linker.trust.evidence_graph:build_evidence",
-    DocumentKind.SIGNATURE: "provenance_linker.trust.evidence_graph:build_evidence",
-    DocumentKind.ADVISORY: "provenance_linker.vulns.enrich:build_advisory",
-    DocumentKind.VEX: "provenance_linker.vulns.vex:build_openvex",
-    DocumentKind.DEPLOYMENT: "provenance_linker.deploy_graph:build_deployments",
+    DocumentKind.SBOM: "provenance_linker.ingest.vex:build_sbom",  # SBOM + embedded VEX
+    DocumentKind.ATTESTATION: "provenance_linker.ingest.evidence:build_evidence",
+    DocumentKind.SIGNATURE: "provenance_linker.ingest.evidence:build_evidence",
+    DocumentKind.ADVISORY: "provenance_linker.ingest.enrich_advisories:build_advisory",
+    DocumentKind.VEX: "provenance_linker.ingest.vex:build_openvex",
+    DocumentKind.DEPLOYMENT: "provenance_linker.ingest.deployments:build_deployments",
 }
 # Enrichers run on every batch before it is applied (e.g. advisory matching).
-ENRICHERS: list[str] = ["provenance_linker.vulns.enrich:match_new_packages"]
+ENRICHERS: list[str] = ["provenance_linker.ingest.enrich_advisories:match_new_packages"]
 
 
 def _load(target: str) -> Any:
@@ -90,7 +90,7 @@ def _load(target: str) -> Any:
 def build_sbom(record: Any, document: Document, ctx: BuildContext) -> Built:
     from dataclasses import asdict
 
-    from .sbom_graph import sbom_batch
+    from .sbom import sbom_batch
 
     artifact = ctx.options.artifact
     if artifact is not None and artifact.digest is None:

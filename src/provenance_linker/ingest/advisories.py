@@ -15,7 +15,7 @@ from ..documents import Document
 from ..formats.osv import OsvRecord
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from .matcher import (
+from ..vulns.matcher import (
     TYPE_OF_ECOSYSTEM,
     anchor_key,
     commit_of,
@@ -24,8 +24,8 @@ from .matcher import (
     release_of_purl,
     spec_from_props,
 )
-from .ranges import base_ecosystem
-from .severity import assess
+from ..vulns.ranges import base_ecosystem
+from ..vulns.severity import assess
 
 MAX_MATCH_LOOKUPS = 10_000  # distinct package names one advisory may look up
 

@@ -1,0 +1,1 @@
+"""The SBOM processing queue: interface, SQLite and Redis queues, worker."""
