@@ -13,7 +13,8 @@ from packaging.version import Version
 
 from provenance_linker.documents import load
 from provenance_linker.graph.refs import ArtifactRef
-from provenance_linker.ingest.orchestrator import IngestOptions, Linker
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import EdgeKind, NodeKind, NodeRef
 from provenance_linker.purls import parse_purl
 from provenance_linker.queries.blast_radius import blast_radius

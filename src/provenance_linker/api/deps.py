@@ -12,8 +12,9 @@ from typing import Generic, TypeVar
 
 from fastapi import Request
 
+from ..access.blocks import BlockList
 from ..access.throttle import Limiter, ThrottleSettings
-from ..access.tokens import BlockList, Principal, authenticate
+from ..access.tokens import Principal, authenticate
 from ..config import Settings
 from ..errors import AuthError, StoreUnavailable
 from ..jobs.interface import JobQueue, open_queue, queue_url_for

@@ -9,7 +9,8 @@ import typer
 
 from ..demo.samples import demo_images
 from ..documents import Limits
-from ..ingest.orchestrator import IngestOptions, Linker
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from ..queries.trace import trace
 from .context import state
 from .demo_trust import demo_trust

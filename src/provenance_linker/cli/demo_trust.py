@@ -10,10 +10,11 @@ from ..demo.samples import GeneratedSbom, demo_provenance
 from ..demo.signing import cosign_signature_line, dsse_envelope, generate_key, public_pem
 from ..documents import Limits
 from ..graph.refs import ArtifactRef
-from ..ingest.orchestrator import IngestOptions, Linker
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from ..store.interface import GraphStore
 from ..trust.environment_policies import from_file
-from ..trust.keys import TrustStore
+from ..trust.trust_store import TrustStore
 from ..trust.verifier import verify_artifact
 from .files import read_document
 from .output import console

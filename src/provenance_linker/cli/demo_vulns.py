@@ -9,7 +9,8 @@ import orjson
 
 from ..demo.samples import GeneratedSbom, demo_advisories, demo_cluster
 from ..documents import Limits
-from ..ingest.orchestrator import IngestOptions, Linker
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from ..queries.blast_radius import blast_radius
 from ..store.interface import GraphStore
 from .files import read_document

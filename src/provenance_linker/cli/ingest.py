@@ -12,7 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..documents import Document, DocumentKind, Limits
 from ..errors import InvalidDocument, ProvenanceError
 from ..graph.refs import parse_ref
-from ..ingest.orchestrator import IngestOptions, Linker
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from .context import state
 from .feeds import iter_feed_documents
 from .files import iter_documents

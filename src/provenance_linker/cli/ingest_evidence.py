@@ -13,7 +13,8 @@ import typer
 from ..documents import DocumentKind, load
 from ..errors import InvalidDocument, ProvenanceError, UsageError
 from ..graph.refs import ArtifactRef, parse_ref
-from ..ingest.orchestrator import IngestOptions, Linker
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from .context import state
 from .ingest import _render_summary, app, run_ingest
 from .output import OUTPUT_OPTION, OutputFormat, emit

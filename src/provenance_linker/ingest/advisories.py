@@ -26,6 +26,7 @@ from ..vulns.matcher import (
 )
 from ..vulns.ranges import base_ecosystem
 from ..vulns.severity import assess
+from .contract import BuildContext, Built
 
 MAX_MATCH_LOOKUPS = 10_000  # distinct package names one advisory may look up
 
@@ -132,3 +133,8 @@ def advisory_batch(record: OsvRecord, document: Document, store: GraphStore
         summary["matched_packages"] = len({e.src.key for e in matched})
         edges.extend(matched)
     return Batch(document=info, nodes=nodes, edges=edges, replaces=replaces), summary, warnings
+
+
+def build_advisory(record: OsvRecord, document: Document, ctx: BuildContext) -> Built:
+    batch, summary, warnings = advisory_batch(record, document, ctx.store)
+    return Built(batch, summary, warnings)

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import orjson
 
 from ..config import default_db_url
+from ..documents import DocumentKind
 from ..errors import ConfigError, NotFound, UsageError
 from ..store import scheme_of
 from ..store.sqlite import path_from_url
@@ -38,6 +39,15 @@ class JobState(StrEnum):
 
 
 PENDING_STATES = (QUEUED, RUNNING, FAILED)
+
+# Upload route kind -> document kinds it accepts.
+ACCEPTED: dict[str, frozenset[DocumentKind]] = {
+    "sbom": frozenset({DocumentKind.SBOM}),
+    "advisory": frozenset({DocumentKind.ADVISORY, DocumentKind.VEX}),
+    "attestation": frozenset({DocumentKind.ATTESTATION}),
+    "signature": frozenset({DocumentKind.SIGNATURE}),
+    "deployment": frozenset({DocumentKind.DEPLOYMENT}),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,24 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..access import audit
-from ..documents import DocumentKind, Limits, load
+from ..documents import Limits, load
 from ..errors import InvalidDocument, ProvenanceError, StoreUnavailable
 from ..graph.refs import parse_ref
-from ..ingest.orchestrator import IngestOptions, Linker
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from ..store.interface import GraphStore
 from ..telemetry import events
 from ..telemetry.logging import get_logger
 from ..telemetry.memory import guard_memory
-from .interface import DEAD, DONE, FAILED, Job, JobQueue, backoff_seconds
-
-# Upload route kind -> document kinds it accepts.
-ACCEPTED: dict[str, frozenset[DocumentKind]] = {
-    "sbom": frozenset({DocumentKind.SBOM}),
-    "advisory": frozenset({DocumentKind.ADVISORY, DocumentKind.VEX}),
-    "attestation": frozenset({DocumentKind.ATTESTATION}),
-    "signature": frozenset({DocumentKind.SIGNATURE}),
-    "deployment": frozenset({DocumentKind.DEPLOYMENT}),
-}
+from .interface import ACCEPTED, DEAD, DONE, FAILED, Job, JobQueue, backoff_seconds
 
 
 @dataclass(frozen=True, slots=True)

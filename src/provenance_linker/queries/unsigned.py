@@ -12,8 +12,8 @@ from typing import Any
 
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from ..trust.keys import TrustStore
 from ..trust.policy import Trust, judge_signature
+from ..trust.trust_store import TrustStore
 
 
 def unsigned_in_environment(store: GraphStore, environment: str, *,

@@ -18,6 +18,8 @@ import orjson
 from ..model import LogEntry, Props
 
 GENESIS = "0" * 64
+# The change ledger: one entry per document written (ingest, re-verification).
+LEDGER_STREAM = "ledger"
 
 
 def canonical_json(value: Any) -> bytes:

@@ -17,9 +17,9 @@ from ..telemetry.logging import get_logger
 from .bypass import Bypass
 from .environment_policies import PolicyChoice, for_environment
 from .gather import gather
-from .keys import TrustStore
 from .policy import Check, CheckResult, Trust
 from .reverify import reverify
+from .trust_store import TrustStore
 
 PASS = "success"
 FAIL = "failure"

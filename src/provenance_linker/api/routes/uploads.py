@@ -16,8 +16,7 @@ from ...access.tokens import Principal
 from ...documents import load
 from ...errors import InvalidDocument, LimitExceeded
 from ...graph.refs import parse_ref
-from ...jobs.interface import new_job
-from ...jobs.worker import ACCEPTED
+from ...jobs.interface import ACCEPTED, new_job
 from ..auth import client_ip, writer
 from ..deps import Service, service
 
