@@ -14,6 +14,7 @@ import pytest
 from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.documents import Limits, sha256_of
 from provenance_linker.errors import UsageError
+from provenance_linker.jobs import open_queue
 from provenance_linker.jobs.interface import (
     DEAD,
     DONE,
@@ -23,7 +24,6 @@ from provenance_linker.jobs.interface import (
     JobQueue,
     backoff_seconds,
     new_job,
-    open_queue,
     purge_stuck,
     retry,
 )

@@ -17,7 +17,8 @@ from ..access.throttle import Limiter, ThrottleSettings
 from ..access.tokens import Principal, authenticate
 from ..config import Settings
 from ..errors import AuthError, StoreUnavailable
-from ..jobs.interface import JobQueue, open_queue, queue_url_for
+from ..jobs import open_queue, queue_url_for
+from ..jobs.interface import JobQueue
 from ..store import open_store
 from ..store.health import HealthMonitor
 from ..store.interface import GraphStore
