@@ -77,6 +77,7 @@ BUILDERS: dict[DocumentKind, str] = {
     DocumentKind.ADVISORY: "provenance_linker.vulns.enrich:build_advisory",
     DocumentKind.VEX: "provenance_linker.vulns.vex:build_openvex",
     DocumentKind.DEPLOYMENT: "provenance_linker.deploy_graph:build_deployments",
+    DocumentKind.IMAGE: "provenance_linker.registry.image_graph:build_image",
 }
 # Enrichers run on every batch before it is applied (e.g. advisory matching).
 ENRICHERS: list[str] = ["provenance_linker.vulns.enrich:match_new_packages"]

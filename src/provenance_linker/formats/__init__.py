@@ -37,6 +37,7 @@ PARSERS: dict[Format, str] = {
     Format.OSV_YAML: "provenance_linker.formats.osv:parse",
     Format.OPENVEX: "provenance_linker.formats.openvex:parse",
     Format.KUBERNETES: "provenance_linker.formats.kubernetes:parse",
+    Format.OCI_IMAGE: "provenance_linker.formats.oci_image:parse",
 }
 
 

@@ -1,0 +1,25 @@
+"""Images that run now: the digests of each deployment's last observed RUNS edges, with
+the image name the workload gave. One function, so the runtime lifecycle can replace the
+source without touching the fetch."""
+
+from __future__ import annotations
+
+from ..deploy_graph import normalize_environment
+from ..model import NodeKind
+from ..store.interface import GraphStore
+from ..vulns.graphview import current_runs
+from .reference import ImageRef, parse_image_ref
+
+
+def running_images(store: GraphStore, environment: str | None = None) -> list[ImageRef]:
+    where = {"environment": normalize_environment(environment)} if environment else None
+    deployments = [node.key for node in store.find(NodeKind.DEPLOYMENT, where)]
+    seen: dict[str, ImageRef] = {}
+    for edge in current_runs(store, deployments):
+        image = str(edge.props.get("image") or "")
+        key = f"{image}@{edge.dst.key}"
+        if not image or key in seen:
+            continue
+        ref = parse_image_ref(image.partition("@")[0])
+        seen[key] = ref.with_digest(edge.dst.key)
+    return [seen[k] for k in sorted(seen)]
