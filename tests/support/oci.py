@@ -211,7 +211,7 @@ class TokenServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 query = parse_qs(urlsplit(self.path).query)
                 auth = self.headers.get("Authorization", "")
                 owner.requests.append({"query": query, "authorization": auth})

@@ -5,6 +5,7 @@ any credentials it receives."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class BlobStorage:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 owner.requests += 1
                 if self.headers.get("Authorization"):
                     owner.authorizations.append(self.headers["Authorization"])
@@ -120,10 +121,8 @@ class RegistryProxy:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if self.command != "HEAD":
-                    try:
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                         self.wfile.write(body)
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass
 
             def _handle(self) -> None:
                 b = owner.behaviour
@@ -158,7 +157,7 @@ class RegistryProxy:
                         body = body[:-1] + bytes([body[-1] ^ 1])
                 self._reply(upstream.status_code, out, body)
 
-            do_GET = do_HEAD = _handle  # noqa: N815
+            do_GET = do_HEAD = _handle
 
             def log_message(self, *args: Any) -> None:
                 pass
