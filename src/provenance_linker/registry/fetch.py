@@ -56,6 +56,7 @@ class ImageResult:
     ingested: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
     referrers_api: bool | None = None
+    failed: bool = False  # nothing could be fetched for this image
 
     def as_dict(self) -> dict[str, Any]:
         return {"reference": self.reference, "digest": self.digest,
@@ -103,6 +104,7 @@ class ImageIngest:
         if fetched.error is not None or fetched.manifest is None:
             error = fetched.error or RegistryError("nothing fetched", where=str(fetched.ref))
             result.refused.append(_refusal(str(fetched.ref), error))
+            result.failed = True
             return result
         self._observe(fetched, result)
         for found in fetched.found:
@@ -158,4 +160,5 @@ class ImageIngest:
 
 
 def _refusal(where: str, error: ProvenanceError) -> dict[str, str]:
-    return {"file": where, "error": str(error), "hint": error.hint or ""}
+    result = error.result if isinstance(error, RegistryError) else "refused"
+    return {"file": where, "error": str(error), "hint": error.hint or "", "result": result}
