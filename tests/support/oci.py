@@ -187,7 +187,9 @@ class TokenServer:
 
     @property
     def realm(self) -> str:
-        return f"http://127.0.0.1:{self.port}/token"
+        # A name, not 127.0.0.1: go-containerregistry (crane, cosign) refuses token realms
+        # at loopback or private IP literals other than the registry's own host.
+        return f"http://localhost:{self.port}/token"
 
     def token(self, subject: str, scopes: list[str]) -> str:
         access = []
