@@ -6,6 +6,7 @@ files (`cosign download …`) for the file paths."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +39,10 @@ def provenance_v02(image: PushedImage) -> dict[str, Any]:
             "buildType": "https://ci.acme.test/build-types/container@v1",
             "invocation": {"configSource": {
                 "uri": f"git+https://git.acme.test/{name}", "entryPoint": "build.yaml",
-                "digest": {"sha1": ("%040x" % abs(hash(name)))[:40]}}},
+                "digest": {"sha1": hashlib.sha1(name.encode()).hexdigest()}}},
             "metadata": {"buildInvocationId": f"build-{image.digest[7:19]}"},
             "materials": [{"uri": f"git+https://git.acme.test/{name}",
-                           "digest": {"sha1": ("%040x" % abs(hash(name)))[:40]}}]}
+                           "digest": {"sha1": hashlib.sha1(name.encode()).hexdigest()}}]}
 
 
 def push_with_evidence(tools: OciTools, host: str, namespace: str) -> list[PushedImage]:

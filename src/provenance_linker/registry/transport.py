@@ -72,19 +72,31 @@ class Transport:
         self.options = options or TransportOptions()
         self.credentials = credentials or CredentialStore()
         self._sleep = sleep
-        limits = httpx.Limits(max_connections=self.options.max_connections,
-                              max_keepalive_connections=self.options.max_connections)
-        timeout = httpx.Timeout(self.options.timeout)
-        self._verified = httpx.Client(verify=_ssl_context(self.options.ca_bundle),
-                                      limits=limits, timeout=timeout, follow_redirects=False)
-        self._unverified = httpx.Client(verify=False, limits=limits, timeout=timeout,
-                                        follow_redirects=False)
+        self._limits = httpx.Limits(max_connections=self.options.max_connections,
+                                    max_keepalive_connections=self.options.max_connections)
+        self._timeout = httpx.Timeout(self.options.timeout)
+        if self.options.ca_bundle:  # a bad bundle is an error now, not at the first fetch
+            _ssl_context(self.options.ca_bundle)
+        self._verified_client: httpx.Client | None = None
+        self._unverified = httpx.Client(verify=False, limits=self._limits,
+                                        timeout=self._timeout, follow_redirects=False)
         self._schemes: dict[str, str] = {}
         self._tokens = _Tokens()
         self._lock = threading.Lock()
 
+    @property
+    def _verified(self) -> httpx.Client:
+        """The TLS-verifying client, made on first use (loading CA roots takes ~0.15 s)."""
+        with self._lock:
+            if self._verified_client is None:
+                self._verified_client = httpx.Client(
+                    verify=_ssl_context(self.options.ca_bundle), limits=self._limits,
+                    timeout=self._timeout, follow_redirects=False)
+            return self._verified_client
+
     def close(self) -> None:
-        self._verified.close()
+        if self._verified_client is not None:
+            self._verified_client.close()
         self._unverified.close()
 
     # --- the one entry point -------------------------------------------------------------
