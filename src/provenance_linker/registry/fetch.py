@@ -18,6 +18,8 @@ from ..linker import IngestOptions, Linker
 from ..model import NodeKind, NodeRef
 from ..refs import ArtifactRef, resolve
 from ..store.interface import GraphStore
+from ..telemetry import events
+from ..telemetry.logging import get_logger
 from .client import Manifest, RegistryClient
 from .discovery import Discovered, discover, platforms
 from .evidence import EvidenceKind
@@ -129,6 +131,9 @@ class ImageIngest:
                     result.ingested.append(report)
                 except ProvenanceError as exc:
                     result.refused.append(_refusal(piece.name, exc))
+        get_logger().info(events.REGISTRY_FETCHED, reference=result.reference,
+                          digest=result.digest, moved_from=result.moved_from,
+                          ingested=len(result.ingested), refused=len(result.refused))
         return result
 
     def _observe(self, fetched: Fetched, result: ImageResult) -> None:
