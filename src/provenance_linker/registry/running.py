@@ -20,6 +20,6 @@ def running_images(store: GraphStore, environment: str | None = None) -> list[Im
         key = f"{image}@{edge.dst.key}"
         if not image or key in seen:
             continue
-        ref = parse_image_ref(image.partition("@")[0])
-        seen[key] = ref.with_digest(edge.dst.key)
+        # NAME[:TAG]@DIGEST: a name without a tag stays without one (not `latest`).
+        seen[key] = parse_image_ref(f"{image.partition('@')[0]}@{edge.dst.key}")
     return [seen[k] for k in sorted(seen)]

@@ -15,18 +15,17 @@ def image_for_artifact(store: GraphStore, text: str) -> ImageRef:
     recorded (from a deployment, an SBOM's --artifact or an earlier fetch)."""
     ref = parse_ref(text)
     if ref.name:
-        image = parse_image_ref(ref.name)
-        return image.with_digest(ref.digest) if ref.digest else image
+        return parse_image_ref(f"{ref.name}@{ref.digest}" if ref.digest else ref.name)
     assert ref.digest is not None
     images: list[ImageRef] = []
     for name in sorted(names_of(store, [ref.digest]).get(ref.digest, [])):
         repository, _ = split_name(name.partition("@")[0])
         try:
-            images.append(parse_image_ref(repository))
+            images.append(parse_image_ref(f"{repository}@{ref.digest}"))
         except UsageError:
             continue
     if images:  # a name with an explicit registry host first
         images.sort(key=lambda i: i.registry == "docker.io")
-        return images[0].with_digest(ref.digest)
+        return images[0]
     raise NotFound(f"no registry name is known for {ref.digest}", where=text,
                    hint="name the image: --artifact HOST/REPOSITORY@sha256:HEX")
