@@ -74,14 +74,14 @@ def push_with_evidence(tools: OciTools, host: str, namespace: str) -> list[Pushe
         tools.attest(image.pinned, key, "slsaprovenance", provenance_v02(image))
         predicate_kind = "spdxjson" if image.sbom_kind == "spdx" else "cyclonedx"
         tools.attest(image.pinned, key, predicate_kind, image.sbom)
-        tools.attach_sbom(image.pinned, image.sbom, image.sbom_kind)
+        image.files["sbom"] = tools.attach_sbom(image.pinned, image.sbom, image.sbom_kind)
     return images
 
 
 def download_evidence(tools: OciTools, images: list[PushedImage], directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    for number, image in enumerate(images):
-        for what in ("signature", "attestation", "sbom"):
+    for number, image in enumerate(images):  # the SBOM file is the one attached
+        for what in ("signature", "attestation"):
             path = directory / f"{number}-{what}.json"
             path.write_text(tools.download(what, image.pinned))
             image.files[what] = path

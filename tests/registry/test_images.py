@@ -97,7 +97,7 @@ def test_a_second_fetch_of_unchanged_content_only_looks_up_tags_and_referrers(
     assert seen, "the second fetch asked nothing"
     for method, path, _ in seen:
         looks_up = (method == "HEAD" and "/manifests/" in path and "/manifests/sha256:" not in
-                    path) or "/referrers/" in path or path == "/v2/"
+                    path) or "/referrers/" in path or "/tags/list" in path or path == "/v2/"
         assert looks_up, f"{method} {path} on the second fetch"
 
 

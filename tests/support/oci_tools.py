@@ -89,10 +89,12 @@ class OciTools:
         self.cosign("attest", "--key", str(key), "--type", kind, "--predicate", str(path),
                     "--tlog-upload=false", "--yes", *extra, ref)
 
-    def attach_sbom(self, ref: str, sbom: dict[str, Any], kind: str, *extra: str) -> None:
+    def attach_sbom(self, ref: str, sbom: dict[str, Any], kind: str, *extra: str) -> Path:
+        """Attach the SBOM; returns the file attached (the same bytes are in the layer)."""
         path = self.work / f"sbom-{kind}-{abs(hash(ref))}.json"
         path.write_text(json.dumps(sbom))
         self.cosign("attach", "sbom", "--sbom", str(path), "--type", kind, *extra, ref)
+        return path
 
     def download(self, what: str, ref: str) -> str:
         return self.cosign("download", what, ref)

@@ -4,6 +4,7 @@ against what was asked and kept in the digest cache), tag look-ups, the referrer
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,10 +68,48 @@ def _manifest(data: bytes, digest: str, header_type: str | None, where: str) -> 
     return Manifest(digest, media, data, body)
 
 
+MAX_TAG_PAGES = 20  # of 1,000 tags each; a longer list is not read (tags are probed)
+
+
 class RegistryClient:
     def __init__(self, transport: Transport, cache: DigestCache) -> None:
         self.transport = transport
         self.cache = cache
+        # Per command run: each repository's tag list, and hosts without a referrers API
+        # (the spec's 404), so neither is asked again for every digest.
+        self._tags: dict[str, frozenset[str] | None] = {}
+        self._no_referrers: set[str] = set()
+        self._lock = threading.Lock()
+
+    def tags(self, ref: ImageRef) -> frozenset[str] | None:
+        """Every tag of the repository (`/tags/list`, paginated), or None when the
+        registry will not list them — then callers probe each tag they want."""
+        key = ref.name
+        with self._lock:
+            if key in self._tags:
+                return self._tags[key]
+        found: set[str] | None = set()
+        path: str | None = f"/v2/{ref.repository}/tags/list?n=1000"
+        for _ in range(MAX_TAG_PAGES):
+            if path is None:
+                break
+            reply = self.transport.request("GET", ref.api_host, path, scope=_scope(ref),
+                                           limit=MAX_MANIFEST_BYTES, what=f"tags of {key}")
+            try:
+                listed = orjson.loads(reply.body).get("tags") if reply.status == 200 else None
+            except (orjson.JSONDecodeError, AttributeError):
+                listed = None
+            if not isinstance(listed, list) or found is None:
+                found = None
+                break
+            found.update(t for t in listed if isinstance(t, str))
+            path = _next_page(reply.headers.get("link"), ref)
+        else:
+            found = None if path is not None else found
+        result = frozenset(found) if found is not None else None
+        with self._lock:
+            self._tags[key] = result
+        return result
 
     def resolve(self, ref: ImageRef) -> str | None:
         """The digest a tag points at now (HEAD, else GET); None if there is no such tag."""
@@ -155,17 +194,32 @@ class RegistryClient:
     def referrers(self, ref: ImageRef, digest: str) -> list[dict[str, Any]] | None:
         """The OCI 1.1 referrers API; None when the registry does not serve it."""
         where = f"referrers of {ref.name}@{digest}"
+        with self._lock:
+            if ref.api_host in self._no_referrers:
+                return None
         reply = self.transport.request("GET", ref.api_host,
                                        f"/v2/{ref.repository}/referrers/{digest}",
                                        scope=_scope(ref), accept=OCI_INDEX,
                                        limit=MAX_MANIFEST_BYTES, what=where)
-        if reply.status in (404, 405):
+        if reply.status in (404, 405):  # a registry with the API never answers 404
+            with self._lock:
+                self._no_referrers.add(ref.api_host)
             return None
         if reply.status >= 300:
             raise RegistryError(f"referrers request answered HTTP {reply.status}",
                                 where=where)
         index = _manifest(reply.body, sha256_hex(reply.body), OCI_INDEX, where)
         return index.descriptors("manifests")
+
+
+def _next_page(link: str | None, ref: ImageRef) -> str | None:
+    """RFC 5988 `Link: </v2/…/tags/list?n=…&last=…>; rel="next"`, on the same host."""
+    if not link or 'rel="next"' not in link:
+        return None
+    target = link.split(";", 1)[0].strip().strip("<>")
+    if target.startswith("/v2/"):
+        return target
+    return None
 
 
 def _scope(ref: ImageRef) -> str:

@@ -35,8 +35,14 @@ class Discovered:
 def discover(client: RegistryClient, image: ImageRef, digest: str, *,
              sbom_limit: int) -> Discovered:
     found = Discovered()
+    try:
+        listed = client.tags(image)
+    except RegistryError:
+        listed = None  # probe each tag instead
     for source, suffix in COSIGN_TAGS:
         tag = image.at(tag_for(digest, suffix))
+        if listed is not None and tag.tag not in listed:
+            continue
         try:
             target = client.resolve(tag)
             if target is None:
@@ -51,7 +57,8 @@ def discover(client: RegistryClient, image: ImageRef, digest: str, *,
         found.referrers_api = descriptors is not None
         if descriptors is None:  # the referrers tag schema
             fallback = image.at(tag_for(digest, ""))
-            target = client.resolve(fallback)
+            absent = listed is not None and fallback.tag not in listed
+            target = None if absent else client.resolve(fallback)
             descriptors = [] if target is None else client.manifest(
                 fallback, target).descriptors("manifests")
     except RegistryError as exc:

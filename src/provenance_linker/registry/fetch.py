@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..documents import DocumentKind, Limits, load
+from ..documents import DocumentKind, Limits, load, sha256_of
 from ..errors import AmbiguousReference, InvalidDocument, NotFound, ProvenanceError, RegistryError
 from ..formats.oci_image import observation
 from ..linker import IngestOptions, Linker
@@ -115,6 +115,11 @@ class ImageIngest:
             for error in found.refused:
                 result.refused.append(_refusal(error.where or str(fetched.ref), error))
             for piece in found.evidence:
+                known = self._known(piece.data, piece.kind)
+                if known is not None:  # unchanged evidence: no parse, no transaction
+                    result.ingested.append({**known, "source": str(piece.source),
+                                            "subject": piece.subject})
+                    continue
                 try:
                     document = load(piece.data, piece.name, self.options.limits)
                     if document.kind not in EXPECTED_KIND[piece.kind]:
@@ -135,6 +140,16 @@ class ImageIngest:
                           digest=result.digest, moved_from=result.moved_from,
                           ingested=len(result.ingested), refused=len(result.refused))
         return result
+
+    def _known(self, data: bytes, kind: EvidenceKind) -> dict[str, Any] | None:
+        """The report for a document the graph already has (ingest is idempotent by
+        digest; this skips reading it again)."""
+        info = self.store.document(sha256_of(data))
+        if info is None or DocumentKind(info.kind) not in EXPECTED_KIND[kind]:
+            return None
+        return {"document": info.digest, "name": info.name, "kind": info.kind,
+                "format": info.format, "created": False,
+                "summary": dict(info.meta.get("summary", {})), "warnings": []}
 
     def _observe(self, fetched: Fetched, result: ImageResult) -> None:
         """Record the tag → digest observation when it is news to the graph."""
