@@ -161,3 +161,28 @@ def test_plain_http_needs_the_host_named(cli: Cli, referrers_registry: Registry,
     assert result.code == 1
     data = result.json()
     assert isinstance(data, dict) and "cannot reach registry" in data["refused"][0]["error"]
+
+
+def test_fetches_are_counted_and_slow_registries_logged(
+        cli: Cli, referrers_registry: Registry, plain_tools: OciTools,
+        proxy: RegistryProxy, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prometheus_client import REGISTRY
+
+    repo = _repo(referrers_registry)
+    plain_tools.push_image(f"{repo}:1", "counted")
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, {"registry": proxy.host, **labels}) or 0.0
+
+    before = {r: sample("provenance_registry_fetches_total", result=r) for r in ("ok",)}
+    bytes_before = sample("provenance_registry_fetch_bytes_total")
+    monkeypatch.setenv("PROVENANCE_REGISTRY_SLOW_MS", "0")
+    monkeypatch.setenv("PROVENANCE_LOG_LEVEL", "WARNING")
+    proxy.behaviour = Behaviour(rate_limit_first=1, retry_after="0")
+    result = _ingest(cli, proxy.host, f"{proxy.host}/{repo.split('/', 1)[1]}:1")
+    assert result.code == 0, result.out
+    assert sample("provenance_registry_fetches_total", result="ok") > before["ok"]
+    assert sample("provenance_registry_fetch_bytes_total") > bytes_before
+    assert sample("provenance_registry_fetch_duration_seconds_count") > 0
+    slow = [line for line in result.err.splitlines() if '"slow_registry"' in line]
+    assert slow and f'"registry": "{proxy.host}"' in slow[0] and "duration_ms" in slow[0]

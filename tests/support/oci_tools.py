@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import tarfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ class OciTools:
     docker_config_dir: Path | None = None
     ca_bundle: Path | None = None
     insecure: bool = False
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PROVENANCE_")}
@@ -32,6 +33,7 @@ class OciTools:
             env["DOCKER_CONFIG"] = str(self.docker_config_dir)
         if self.ca_bundle:
             env["SSL_CERT_FILE"] = str(self.ca_bundle)
+        env.update(self.extra_env)
         return env
 
     def run(self, name: str, *args: str, cwd: Path | None = None) -> str:
