@@ -21,6 +21,7 @@ import base64
 import hashlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -120,11 +121,17 @@ def setup(host: str, count: int, work: Path) -> tuple[list[str], Path]:
     return refs, files
 
 
+CPU: list[float] = []  # user+sys seconds of each timed process, in order
+
+
 def timed(args: list[str], env: dict[str, str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True,
                           check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args[:4])} failed: {done.stdout[-1500:]}"
                          f"{done.stderr[-1500:]}")
@@ -147,6 +154,8 @@ def main() -> None:
             print(f"set-up: {count} images, {3 * count} pieces of evidence pushed in "
                   f"{time.perf_counter() - started:.1f} s")
             cold, warm, baseline = [], [], []
+            cpu_cold: list[float] = []
+            cpu_warm: list[float] = []
             for run in range(runs):
                 env = {k: v for k, v in os.environ.items() if not k.startswith("PROVENANCE_")}
                 env.update({"PROVENANCE_DB": f"sqlite:///{work}/run{run}.db",
@@ -155,7 +164,9 @@ def main() -> None:
                 fetch = ["ingest", "image", *refs, "--insecure-registry", registry.host,
                          "--output", "json"]
                 cold.append(timed(fetch, env))
+                cpu_cold.append(CPU[-1])
                 warm.append(timed(fetch, env))
+                cpu_warm.append(CPU[-1])
                 env["PROVENANCE_DB"] = f"sqlite:///{work}/files{run}.db"
                 timed(["keys", "add", str(work / "release.pub"), "--name", "bench"], env)
                 evidence = sorted(str(p) for p in files.glob("*.s*.json")) + sorted(
@@ -170,6 +181,9 @@ def main() -> None:
           f"(runs {', '.join(f'{v:.2f}' for v in cold)}) target < 10 s")
     print(f"ingest image again, nothing changed: median {warm_m:.2f} s "
           f"(runs {', '.join(f'{v:.2f}' for v in warm)}) target < 2 s")
+    print(f"CPU (user+sys) of the process: cold median {statistics.median(cpu_cold):.2f} s, "
+          f"re-fetch median {statistics.median(cpu_warm):.2f} s; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"baseline, the same {3 * count} documents from files: median {base_m:.2f} s; "
           f"cold/baseline {cold_m / base_m:.2f}x, re-fetch/baseline {warm_m / base_m:.2f}x")
 
