@@ -11,6 +11,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import ssl
 import subprocess
 import threading
 import time
@@ -94,7 +95,8 @@ class Registry:
 
 def _wait_ready(registry: Registry, timeout: float = 30.0) -> Registry:
     deadline = time.monotonic() + timeout
-    verify: Any = str(registry.certs.ca) if registry.certs else False
+    verify: Any = ssl.create_default_context(cafile=str(registry.certs.ca)) \
+        if registry.certs else False
     while time.monotonic() < deadline:
         if registry.proc.poll() is not None:
             raise RuntimeError(f"registry exited: {registry.log.read_text()[-2000:]}")
