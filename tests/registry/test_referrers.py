@@ -39,16 +39,14 @@ def referrer_tools(tmp_path_factory: pytest.TempPathFactory) -> OciTools:
 
 
 @pytest.mark.parametrize("which", ["referrers-api", "tag-schema"])
-def test_attestations_pushed_as_referrers_are_found(
+def test_signatures_pushed_as_referrers_are_found(
         cli: Cli, sqlite_url: str, which: str, referrers_registry: Registry,
         distribution: Registry, referrer_tools: OciTools) -> None:
     registry = referrers_registry if which == "referrers-api" else distribution
     repo = f"{registry.host}/ref{uuid.uuid4().hex[:6]}/app"
     digest = referrer_tools.push_image(f"{repo}:1", f"referrers {which}")
     key, public = referrer_tools.keypair()
-    sbom = cyclonedx_sbom(f"{repo}:1", 12, seed=7).document
-    referrer_tools.attest(f"{repo}@{digest}", key, "cyclonedx", sbom,
-                          "--registry-referrers-mode=oci-1-1")
+    referrer_tools.sign(f"{repo}@{digest}", key, "--registry-referrers-mode=oci-1-1")
     assert cli("keys", "add", str(public), "--name", "release").code == 0
     result = cli("ingest", "image", f"{repo}:1", "--insecure-registry", registry.host,
                  "--output", "json")
@@ -56,12 +54,12 @@ def test_attestations_pushed_as_referrers_are_found(
     data = result.json()
     assert isinstance(data, dict)
     assert data["images"][0]["referrers_api"] is (which == "referrers-api")
-    referred = [i for i in data["ingested"] if i["source"] == "referrer"]
-    assert len(referred) == 1 and referred[0]["kind"] == "attestation"
-    assert referred[0]["subject"] == digest
+    assert [i["source"] for i in data["ingested"]] == ["manifest", "referrer"]
+    referred = data["ingested"][1]
+    assert referred["kind"] == "signature" and referred["subject"] == digest
     store = open_store(sqlite_url)
     try:
-        statuses = [n.props.get("status") for n in store.find(NodeKind.ATTESTATION)]
+        statuses = [n.props.get("status") for n in store.find(NodeKind.SIGNATURE)]
         assert statuses == ["valid"]
     finally:
         store.close()
@@ -73,8 +71,8 @@ def test_a_sigstore_bundle_referrer_is_ingested_like_the_bundle_file(
     repo = f"{referrers_registry.host}/bundle{uuid.uuid4().hex[:6]}/app"
     digest = referrer_tools.push_image(f"{repo}:1", "bundled")
     key, public = referrer_tools.keypair()
-    referrer_tools.sign(f"{repo}@{digest}", key, "--new-bundle-format",
-                        "--use-signing-config=false")
+    sbom = cyclonedx_sbom(f"{repo}:1", 12, seed=7).document
+    referrer_tools.attest(f"{repo}@{digest}", key, "cyclonedx", sbom, "--new-bundle-format")
     assert cli("keys", "add", str(public), "--name", "release").code == 0
     result = cli("ingest", "image", f"{repo}:1", "--insecure-registry",
                  referrers_registry.host, "--output", "json")
