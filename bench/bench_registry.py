@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.oci import start_distribution
 
-from provenance_linker.demo import cyclonedx_sbom
-from provenance_linker.trust.signing import (
+from provenance_linker.demo.samples import cyclonedx_sbom
+from provenance_linker.demo.signing import (
     cosign_signature_line,
     dsse_envelope,
     generate_key,

@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provenance_linker.demo import GeneratedSbom, cyclonedx_sbom, demo_advisories, demo_cluster
-from provenance_linker.demo_spdx import spdx_sbom
+from provenance_linker.demo.samples import (
+    GeneratedSbom,
+    cyclonedx_sbom,
+    demo_advisories,
+    demo_cluster,
+)
+from provenance_linker.demo.spdx import spdx_sbom
 
 from ..support.oci_tools import OciTools
 

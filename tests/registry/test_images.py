@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from provenance_linker.graph.refs import resolve
 from provenance_linker.model import EdgeKind, NodeKind, NodeRef
-from provenance_linker.refs import resolve
 from provenance_linker.store import open_store
 
 from ..conftest import CliResult

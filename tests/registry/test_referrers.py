@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.model import NodeKind
 from provenance_linker.store import open_store
 

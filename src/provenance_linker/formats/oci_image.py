@@ -11,7 +11,7 @@ import orjson
 from ..documents import Document
 from ..errors import InvalidDocument
 from ..model import sha256_digest
-from . import ParseOptions
+from .options import ParseOptions
 
 
 @dataclass(frozen=True, slots=True)

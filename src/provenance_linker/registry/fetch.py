@@ -14,9 +14,10 @@ from typing import Any
 from ..documents import DocumentKind, Limits, load, sha256_of
 from ..errors import AmbiguousReference, InvalidDocument, NotFound, ProvenanceError, RegistryError
 from ..formats.oci_image import observation
-from ..linker import IngestOptions, Linker
+from ..graph.refs import ArtifactRef, resolve
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from ..model import NodeKind, NodeRef
-from ..refs import ArtifactRef, resolve
 from ..store.interface import GraphStore
 from ..telemetry import events
 from ..telemetry.logging import get_logger

@@ -4,10 +4,10 @@ source without touching the fetch."""
 
 from __future__ import annotations
 
-from ..deploy_graph import normalize_environment
+from ..graph.deployments import current_runs
+from ..ingest.deployments import normalize_environment
 from ..model import NodeKind
 from ..store.interface import GraphStore
-from ..vulns.graphview import current_runs
 from .reference import ImageRef, parse_image_ref
 
 

@@ -4,9 +4,8 @@ artifact the graph knows (`verify --artifact … --refresh`), or what runs now."
 from __future__ import annotations
 
 from ..errors import NotFound, UsageError
-from ..refs import parse_ref, split_name
+from ..graph.refs import names_of, parse_ref, split_name
 from ..store.interface import GraphStore
-from ..vulns.graphview import names_of
 from .reference import ImageRef, parse_image_ref
 
 

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
+from ...access.tokens import Principal
 from ...errors import InvalidDocument
-from ...jobs import new_job
+from ...jobs.interface import new_job
 from ...registry.jobs import IMAGE_JOB, image_job_data
-from ...tokens import Principal
 from ..auth import client_ip, writer
 from ..deps import Service, service
 from .uploads import _read_body

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ..documents import Document
 from ..formats.oci_image import ImageRecord
-from ..linker import BuildContext, Built
+from ..graph.refs import name_node_props
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
-from ..refs import name_node_props
+from .contract import BuildContext, Built
 
 
 def build_image(record: ImageRecord, document: Document, ctx: BuildContext) -> Built:
