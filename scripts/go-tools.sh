@@ -15,6 +15,7 @@ command -v go >/dev/null || { echo "error: go not found (Go 1.26+ is needed to b
 declare -A VERSION=(
   [registry]=v3.1.2 [cosign]=v2.6.5 [crane]=v0.22.1 [etcd]=v3.6.16 [kube-apiserver]=v1.34.2
   [syft]=v1.57.1 [trivy]=v0.74.0 [osv-scanner]=v2.6.0
+  [referrers-registry]=v0.22.1
 )
 DEFAULT=(crane registry cosign etcd kube-apiserver)
 
@@ -49,6 +50,32 @@ build_one() {
              echo "replace k8s.io/$m => k8s.io/$m $staging" >> go.mod; done \
         && printf 'package main\nimport _ "k8s.io/kubernetes/cmd/kube-apiserver/app"\nfunc main() {}\n' > main.go \
         && go mod tidy && go build -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver) ;;
+    referrers-registry)
+      # go-containerregistry's registry with the OCI 1.1 referrers API switched on
+      # (`crane registry serve` leaves it off); a few lines of our own around the library.
+      (cd "$work" && printf 'module referrersregistry\n\ngo 1.26\n' > go.mod \
+        && cat > main.go <<'GO'
+package main
+
+import (
+	"flag"
+	"log"
+	"net/http"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+)
+
+func main() {
+	address := flag.String("address", "127.0.0.1:0", "host:port to listen on")
+	flag.Parse()
+	server := &http.Server{Addr: *address, ReadHeaderTimeout: 5 * time.Second,
+		Handler: registry.New(registry.WithReferrersSupport(true))}
+	log.Fatal(server.ListenAndServe())
+}
+GO
+      go get "github.com/google/go-containerregistry@$version" && go mod tidy \
+        && go build -o "$BIN/referrers-registry" .) ;;
     *) echo "error: unknown tool $name" >&2; rm -rf "$work"; return 1 ;;
   esac
   rm -rf "$work"

@@ -48,3 +48,21 @@ class Settings:
             slow_query_seconds=_int("PROVENANCE_SLOW_QUERY_MS", 500) / 1000,
             log_level=os.environ.get("PROVENANCE_LOG_LEVEL", "ERROR"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySettings:
+    """OCI registry access (`ingest image`, the worker's image jobs)."""
+
+    insecure_hosts: tuple[str, ...]
+    ca_bundle: str | None
+    concurrency: int
+    slow_seconds: float
+
+    @classmethod
+    def from_env(cls) -> RegistrySettings:
+        hosts = os.environ.get("PROVENANCE_INSECURE_REGISTRIES", "")
+        return cls(insecure_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()),
+                   ca_bundle=os.environ.get("PROVENANCE_REGISTRY_CA_BUNDLE") or None,
+                   concurrency=max(1, _int("PROVENANCE_REGISTRY_CONCURRENCY", 8)),
+                   slow_seconds=_int("PROVENANCE_REGISTRY_SLOW_MS", 2000) / 1000)

@@ -20,6 +20,7 @@ class DocumentKind(StrEnum):
     SIGNATURE = "signature"
     DEPLOYMENT = "deployment"
     VEX = "vex"
+    IMAGE = "image"  # what a registry said a tag resolved to (registry/)
 
 
 class Format(StrEnum):
@@ -41,6 +42,7 @@ class Format(StrEnum):
     INTOTO_LAYOUT = "in-toto-layout"
     COSIGN_SIGNATURES = "cosign-signatures"
     KUBERNETES = "kubernetes"
+    OCI_IMAGE = "oci-image"
 
 
 KIND_OF_FORMAT: dict[Format, DocumentKind] = {
@@ -62,6 +64,7 @@ KIND_OF_FORMAT: dict[Format, DocumentKind] = {
     Format.INTOTO_LAYOUT: DocumentKind.ATTESTATION,
     Format.COSIGN_SIGNATURES: DocumentKind.SIGNATURE,
     Format.KUBERNETES: DocumentKind.DEPLOYMENT,
+    Format.OCI_IMAGE: DocumentKind.IMAGE,
 }
 
 
@@ -130,6 +133,8 @@ def _json_format(obj: Any) -> Format | None:
         return None
     if not isinstance(obj, dict):
         return None
+    if isinstance(obj.get("ociImage"), dict):
+        return Format.OCI_IMAGE
     if "bomFormat" in obj or ("specVersion" in obj and "components" in obj):
         return Format.CYCLONEDX_JSON
     if "spdxVersion" in obj or "SPDXID" in obj:

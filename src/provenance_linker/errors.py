@@ -105,3 +105,15 @@ class RateLimited(ProvenanceError):
 class ConfigError(ProvenanceError):
     exit_code = 2
     title = "Configuration error"
+
+
+class RegistryError(ProvenanceError):
+    """An OCI registry refused, failed, lied (digest mismatch) or sent too much."""
+
+    http_status = 502
+    title = "Registry error"
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None,
+                 result: str = "error"):
+        super().__init__(message, where=where, hint=hint)
+        self.result = result  # the fetch metric's `result` label

@@ -38,6 +38,11 @@ ALLOWED: Mapping[tuple[str, str], frozenset[str]] = {
     # the queue worker ingests documents and audits what it did
     ("jobs", "ingest"): frozenset({"ingest.contract", "ingest.orchestrator"}),
     ("jobs", "access"): frozenset({"access.audit"}),
+    # registry: fetched evidence is ingested through the orchestrator; --running reads
+    # environments the way deployments name them; the worker runs image fetch jobs
+    ("registry", "ingest"): frozenset({"ingest.contract", "ingest.orchestrator",
+                                       "ingest.deployments"}),
+    ("jobs", "registry"): frozenset({"registry.jobs"}),
     # trust changes (policies, bypass) are audited
     ("trust", "access"): frozenset({"access.audit"}),
     # foundation modules build on each other in this order only

@@ -32,6 +32,7 @@ KIND_COMMAND = {
     DocumentKind.ATTESTATION: "ingest attestation",
     DocumentKind.SIGNATURE: "ingest signature",
     DocumentKind.DEPLOYMENT: "ingest deployments",
+    DocumentKind.IMAGE: "ingest image",
 }
 
 

@@ -18,6 +18,7 @@ from . import (  # noqa: F401
     bypass_cmd,
     ingest,
     ingest_evidence,
+    ingest_image,
     keys,
     policy_cmd,
     query,

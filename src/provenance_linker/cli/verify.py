@@ -9,12 +9,22 @@ from typing import Any
 
 import typer
 
-from ..errors import ConfigError, ProvenanceError, VerificationError
+from ..errors import ConfigError, ProvenanceError, RegistryError, VerificationError
+from ..registry import AccessOptions
+from ..registry.fetch import FetchOptions
+from ..registry.targets import image_for_artifact
 from ..trust.environment_policies import from_file
 from ..trust.policy import CheckResult
 from ..trust.verifier import verify_artifact
 from .context import state
-from .output import OUTPUT_OPTION, OutputFormat, console, emit
+from .ingest_image import (
+    CA_OPTION,
+    DOCKER_CONFIG_OPTION,
+    INSECURE_OPTION,
+    access_options,
+    fetch_and_ingest,
+)
+from .output import OUTPUT_OPTION, OutputFormat, console, emit, err_console
 
 
 def _render(data: dict[str, Any]) -> None:
@@ -41,6 +51,24 @@ def _render(data: dict[str, Any]) -> None:
     console.print(f"result: [bold {colour}]{data['result']}[/]", highlight=False)
 
 
+def refresh_artifact(ctx: typer.Context, artifact: str, access: AccessOptions) -> str:
+    """Re-fetch the artifact's evidence; return the reference to judge (the digest the
+    registry has now, for a tag)."""
+    st = state(ctx)
+    image = image_for_artifact(st.store(), artifact)
+    summary = fetch_and_ingest(st.store(), [image], access,
+                               FetchOptions(concurrency=access.concurrency,
+                                            limits=st.settings.limits))
+    digest = summary["images"][0]["digest"]
+    for item in summary["refused"]:
+        err_console.print(f"[yellow]warning:[/] refresh: {item['error']}", highlight=False)
+    if digest is None:
+        first = summary["refused"][0] if summary["refused"] else {"error": "nothing fetched"}
+        raise RegistryError(f"cannot refresh {artifact}: {first['error']}",
+                            hint=first.get("hint") or None)
+    return f"{image.name}@{digest}"
+
+
 def verify(
     ctx: typer.Context,
     artifact: str = typer.Option(..., "--artifact", help="NAME@sha256:HEX, sha256:HEX or "
@@ -49,10 +77,18 @@ def verify(
     policy: Path | None = typer.Option(None, "--policy", help="YAML policy file (default: "
                                        "the environment's policy, `policy set`, else "
                                        "docs/trust.md#default-policy)"),
+    refresh: bool = typer.Option(False, "--refresh", help="re-fetch the artifact's "
+                                 "signatures, attestations and SBOMs from its registry first"),
+    insecure: list[str] = INSECURE_OPTION,
+    ca_bundle: Path | None = CA_OPTION,
+    docker_config: Path | None = DOCKER_CONFIG_OPTION,
     output: OutputFormat = OUTPUT_OPTION,
 ) -> None:
     """Verify an artifact against a policy, over the evidence stored at ingest."""
     try:
+        if refresh:
+            artifact = refresh_artifact(ctx, artifact,
+                                        access_options(insecure, ca_bundle, docker_config))
         check = None
         if policy is not None:
             try:

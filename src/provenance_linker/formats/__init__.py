@@ -14,6 +14,7 @@ from . import (
     dsse,
     intoto,
     kubernetes,
+    oci_image,
     openvex,
     osv,
     sigstore_bundle,
@@ -44,6 +45,7 @@ PARSERS: dict[Format, Callable[[Document, ParseOptions], Any]] = {
     Format.OSV_YAML: osv.parse,
     Format.OPENVEX: openvex.parse,
     Format.KUBERNETES: kubernetes.parse,
+    Format.OCI_IMAGE: oci_image.parse,
 }
 
 

@@ -25,6 +25,7 @@ from .deployments import build_deployments
 from .enrich_advisories import match_new_packages
 from .evidence import build_evidence
 from .gcpause import gc_paused
+from .images import build_image
 from .vex import build_openvex, build_sbom_with_vex
 
 
@@ -52,6 +53,7 @@ BUILDERS: dict[DocumentKind, Builder] = {
     DocumentKind.ADVISORY: build_advisory,
     DocumentKind.VEX: build_openvex,
     DocumentKind.DEPLOYMENT: build_deployments,
+    DocumentKind.IMAGE: build_image,
 }
 # Enrichers run on every batch before it is applied (e.g. advisory matching).
 ENRICHERS: list[Enricher] = [match_new_packages]

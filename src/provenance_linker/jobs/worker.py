@@ -16,10 +16,11 @@ from typing import Any
 
 from ..access import audit
 from ..documents import Limits, load
-from ..errors import InvalidDocument, ProvenanceError, StoreUnavailable
+from ..errors import InvalidDocument, ProvenanceError, RegistryError, StoreUnavailable
 from ..graph.refs import parse_ref
 from ..ingest.contract import IngestOptions
 from ..ingest.orchestrator import Linker
+from ..registry.jobs import IMAGE_JOB, TRANSIENT_RESULTS, run_image_job
 from ..store.interface import GraphStore
 from ..telemetry import events
 from ..telemetry.logging import get_logger
@@ -41,6 +42,8 @@ def worker_id() -> str:
 
 def ingest_job(store: GraphStore, job: Job, limits: Limits) -> dict[str, Any]:
     """Ingest the job's document (idempotent by digest)."""
+    if job.kind == IMAGE_JOB:  # fetch from registries, then ingest what they hold
+        return run_image_job(store, job.data, limits, job.actor)
     document = load(job.data, job.name, limits)
     if document.kind not in ACCEPTED.get(job.kind, frozenset()):
         raise InvalidDocument(f"this is a {document.format} {document.kind} document, "
@@ -91,6 +94,10 @@ def process_one(queue: JobQueue, store: GraphStore, config: WorkerConfig,
             result = ingest_job(store, job, config.limits)
     except StoreUnavailable as exc:  # transient: retry with backoff
         _fail(store, queue, job, owner, exc, config, clock, permanent=False)
+        return job
+    except RegistryError as exc:  # a registry that rate-limits or is down: retry
+        _fail(store, queue, job, owner, exc, config, clock,
+              permanent=exc.result not in TRANSIENT_RESULTS)
         return job
     except ProvenanceError as exc:  # the document itself is bad: no point retrying
         _fail(store, queue, job, owner, exc, config, clock, permanent=True)

@@ -21,3 +21,7 @@ MEMORY_LEAK = "memory leak suspected"
 DOCUMENT_INGESTED = "document_ingested"
 DOCUMENT_REFUSED = "document_refused"
 STORE_UNAVAILABLE = "graph_database_unavailable"
+
+# OCI registries (registry/): a request slower than the threshold, like `slow_query`.
+SLOW_REGISTRY = "slow_registry"
+REGISTRY_FETCHED = "registry_fetched"

@@ -50,6 +50,29 @@ graph_database_up = Gauge(
 verification_bypass_active = Gauge(
     VERIFICATION_BYPASS_ACTIVE, "1 while the emergency verification bypass is enabled.")
 
+# --- OCI registry fetches (registry/) -------------------------------------------------------
+REGISTRY_FETCHES_TOTAL = "provenance_registry_fetches_total"
+REGISTRY_FETCH_BYTES_TOTAL = "provenance_registry_fetch_bytes_total"
+REGISTRY_FETCH_DURATION_SECONDS = "provenance_registry_fetch_duration_seconds"
+REGISTRY_FETCH_LABELS = ("registry", "result")
+registry_fetches_total = Counter(
+    REGISTRY_FETCHES_TOTAL.removesuffix("_total"),
+    "Registry requests by registry host and result (ok, not_found, digest_mismatch, "
+    "too_large, rate_limited, server_error, unauthorized, unreachable, refused, error).",
+    REGISTRY_FETCH_LABELS,
+)
+registry_fetch_bytes_total = Counter(
+    REGISTRY_FETCH_BYTES_TOTAL.removesuffix("_total"),
+    "Bytes received from registries (manifests, blobs, referrers), by registry host.",
+    ("registry",),
+)
+registry_fetch_duration_seconds = Histogram(
+    REGISTRY_FETCH_DURATION_SECONDS,
+    "Registry request latency (retries and token exchanges included), by registry host.",
+    ("registry",),
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+
 ALL_METRIC_NAMES = (
     VERIFICATIONS_TOTAL, SBOM_VULNERABILITIES, MALICIOUS_PACKAGES_DETECTED_TOTAL,
     HTTP_REQUEST_DURATION_SECONDS, SBOM_PROCESSING_QUEUE_SIZE, GRAPH_DATABASE_UP,

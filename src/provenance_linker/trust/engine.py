@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..formats.evidence import EvidenceItem
-from . import cosign, dsse, intoto, sigstore
+from . import cosign, dsse, intoto
 from .keys import TrustedKey
 from .outcome import Outcome
 from .trust_store import TrustStore
@@ -30,6 +30,10 @@ def verify_item(item: EvidenceItem, ctx: VerifyContext, signed_at: str | None = 
     at = signed_at or ctx.now
     match item.mechanism:
         case "sigstore":
+            # Imported here: the sigstore library costs ~1 s of start-up for every
+            # command, and most evidence (cosign, DSSE, in-toto) never needs it.
+            from . import sigstore
+
             return sigstore.verify_bundle(item, ctx.roots, at)
         case "dsse":
             return dsse.verify_envelope(item, ctx.keys, at)
