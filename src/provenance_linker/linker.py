@@ -81,6 +81,8 @@ BUILDERS: dict[DocumentKind, str] = {
 }
 # Enrichers run on every batch before it is applied (e.g. advisory matching).
 ENRICHERS: list[str] = ["provenance_linker.vulns.enrich:match_new_packages"]
+# Run after a new document is stored: re-judge what runs now (runtime/reevaluate.py).
+AFTER_APPLY: list[str] = ["provenance_linker.runtime.reevaluate:after_ingest"]
 
 
 def _load(target: str) -> Any:
@@ -107,6 +109,15 @@ class _Context:
     store: GraphStore
     options: IngestOptions
     now: str
+
+
+def _after_apply(target: str, store: GraphStore, batch: Batch) -> None:
+    # The document is stored; a failing follow-up is logged, never undoes the ingest.
+    try:
+        _load(target)(store, batch)
+    except Exception as exc:
+        get_logger().error(events.REEVALUATION_FAILED, document=batch.document.name,
+                           hook=target, error=str(exc))
 
 
 class Linker:
@@ -164,6 +175,9 @@ class Linker:
             log=[*batch.log, (LEDGER_STREAM, entry)],
         )
         result = self.store.apply(batch)
+        if result.created:
+            for hook in AFTER_APPLY:
+                _after_apply(hook, self.store, batch)
         return IngestReport(document.digest, document.name, str(document.kind),
                             str(document.format), created=result.created,
                             summary=built.summary, warnings=built.warnings)

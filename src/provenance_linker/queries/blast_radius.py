@@ -4,20 +4,21 @@ From the packages the advisory (any of its alias ids) affects, walk up: the curr
 SBOMs listing them (with the dependency path from the SBOM root, via the SBOM's own
 DEPENDS_ON edges), the artifacts those SBOMs describe, then across images: a package
 that IS an affected artifact (a base image) makes the SBOMs listing it affected too.
-Finally the deployments whose latest snapshot RUNS an affected artifact. A VEX
+Finally the workloads that run an affected artifact now (or ran it at `--at`). A VEX
 statement (not_affected/fixed) for an artifact suppresses it, with the reason.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..purls import PurlError, parse_purl
+from ..runtime.history import RunningImage, running_at, running_now
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
-    current_runs,
     current_sboms,
     names_of,
     primary,
@@ -101,8 +102,18 @@ def _dependency_paths(store: GraphStore, wanted: dict[str, set[str]]) -> dict[st
     return found
 
 
-def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
-                 ) -> dict[str, Any]:
+def _live(store: GraphStore, artifacts: dict[str, Any], at: datetime | None
+          ) -> list[RunningImage]:
+    """The workloads running an affected artifact now, or at `at` (runtime history)."""
+    if not artifacts:
+        return []
+    rows = running_now(store, artifacts) if at is None else [
+        r for r in running_at(store, at) if r.digest in artifacts]
+    return sorted(rows, key=lambda r: (r.deployment, r.digest, r.container))
+
+
+def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None,
+                 at: datetime | None = None) -> dict[str, Any]:
     ids, records = resolve_group(store, vuln_id)
     main = primary(records, vuln_id.strip())
     matches = real_matches(store.edges([EdgeKind.AFFECTED_BY], dst=[vref(i) for i in ids]))
@@ -129,31 +140,19 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
                 level_targets.setdefault(e.src.key, _Hit(below, art["package"], art["fixed"],
                                                          art["advisory"]))
     verdicts = vex_verdicts(store, artifacts, ids)
-    runs = store.edges([EdgeKind.RUNS], dst=[NodeRef(NodeKind.ARTIFACT, d)
-                                             for d in artifacts]) if artifacts else []
-    deployments_of = {e.src.key for e in runs}
-    live = [e for e in current_runs(store, deployments_of) if e.dst.key in artifacts]
-    dep_nodes = store.get_many(NodeKind.DEPLOYMENT, {e.src.key for e in live})
-    envs: dict[str, list[str]] = {}
-    in_edges = store.edges([EdgeKind.IN], src=[n.ref for n in dep_nodes.values()]) \
-        if dep_nodes else []
-    for e in in_edges:
-        envs.setdefault(e.src.key, []).append(e.dst.key)
     deployments: list[dict[str, Any]] = []
-    for e in sorted(live, key=lambda x: (x.src.key, x.dst.key)):
-        node = dep_nodes.get(e.src.key)
-        env_list = sorted(envs.get(e.src.key, []))
-        if environment and environment not in env_list:
+    for r in _live(store, artifacts, at):
+        if environment and environment != r.environment:
             continue
-        art = artifacts[e.dst.key]
-        suppressed = suppression(verdicts, e.dst.key, ids)
-        p = node.props if node else {}
+        art = artifacts[r.digest]
+        suppressed = suppression(verdicts, r.digest, ids)
         deployments.append({
-            "key": e.src.key, "cluster": p.get("cluster"), "namespace": p.get("namespace"),
-            "kind": p.get("kind"), "name": p.get("name"), "environments": env_list,
-            "artifact": e.dst.key, "image": e.props.get("image"),
-            "container": e.props.get("container"), "suppressed": suppressed,
-            "path": [_step("deployment", e.src.key), *art["path"]]})
+            "key": r.deployment, "cluster": r.cluster, "namespace": r.namespace,
+            "kind": r.kind, "name": r.name,
+            "environments": [r.environment] if r.environment else [],
+            "artifact": r.digest, "image": r.image, "container": r.container,
+            "since": r.since, "suppressed": suppressed,
+            "path": [_step("deployment", r.deployment), *art["path"]]})
     running: dict[str, set[str]] = {}
     for d in deployments:
         running.setdefault(d["artifact"], set()).add(d["key"])
@@ -169,6 +168,7 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
             "deployments": sorted(running.get(digest, ()))})
     return {
         "query": vuln_id, "environment": environment,
+        "at": at.isoformat() if at else None,
         "vulnerability": vuln_summary(main, ids),
         "packages": [{"purl": k, "name": n.props.get("name"), "version": n.props.get("version"),
                       "ecosystem": n.props.get("ecosystem"), "fixed": bad[k].fixed,

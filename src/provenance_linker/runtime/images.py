@@ -62,7 +62,7 @@ def digest_of_image_id(image_id: str | None) -> str | None:
     for prefix in _ID_PREFIXES:
         if text.startswith(prefix):
             text = text[len(prefix):]
-    name, at, digest = text.partition("@")
+    _name, at, digest = text.partition("@")
     if not at or not _DIGEST.match(digest.lower()):
         return None
     return digest.lower()

@@ -27,6 +27,9 @@ GRAPH_GAUGES = frozenset({
     m.GRAPH_DATABASE_UP, m.SBOM_PROCESSING_QUEUE_SIZE, m.VERIFICATION_BYPASS_ACTIVE,
     m.SBOM_VULNERABILITIES, m.MALICIOUS_PACKAGES_DETECTED_TOTAL,
     m.UNSIGNED_ARTIFACTS_IN_PRODUCTION,
+    # runtime
+    m.RUNNING_VERDICTS, m.QUARANTINED_DEPLOYMENTS, m.RUNNING_WORKLOADS,
+    m.UNRESOLVED_RUNNING_IMAGES,
 })
 
 # Optional sources other modules provide: "module:function" returning label→value rows
@@ -44,6 +47,19 @@ OPTIONAL_SOURCES: dict[str, tuple[str, tuple[str, ...], str]] = {
     m.MALICIOUS_PACKAGES_DETECTED_TOTAL: (
         "provenance_linker.telemetry.collector:malicious_rows", m.MALICIOUS_LABELS,
         "Malicious packages listed by current SBOMs (1 per package version and advisory)."),
+    # runtime (docs/runtime.md)
+    m.RUNNING_VERDICTS: (
+        "provenance_linker.runtime.reevaluate:verdict_gauge_rows", m.RUNNING_VERDICT_LABELS,
+        "Running workload images by environment and current verdict (pass, fail)."),
+    m.QUARANTINED_DEPLOYMENTS: (
+        "provenance_linker.runtime.quarantine:drain_gauge_rows", m.QUARANTINED_LABELS,
+        "Running workloads that run a quarantined artifact (to be drained)."),
+    m.RUNNING_WORKLOADS: (
+        "provenance_linker.queries.running:running_gauge_rows", m.RUNNING_WORKLOAD_LABELS,
+        "Workloads running now, by environment."),
+    m.UNRESOLVED_RUNNING_IMAGES: (
+        "provenance_linker.queries.running:unresolved_gauge_rows", m.UNRESOLVED_LABELS,
+        "Running containers whose image has no digest (tag only or odd reference)."),
 }
 
 

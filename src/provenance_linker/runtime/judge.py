@@ -1,0 +1,113 @@
+"""Verdicts on stored, already-verified evidence: one artifact under one environment's
+policy, plus quarantine. No cryptography and no network: the admission webhook and the
+re-evaluation of running workloads both judge here (verify --artifact re-verifies first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..queries.sboms import current_sbom
+from ..store.interface import GraphStore
+from ..trust.environment_policies import PolicyChoice, for_environment
+from ..trust.gather import gather
+from ..trust.keys import TrustStore
+from ..trust.policy import CheckResult, Trust
+from . import quarantine as q
+from .history import running_now
+
+PASS = "pass"
+FAIL = "fail"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    digest: str
+    environment: str | None
+    result: str  # pass | fail
+    failed: tuple[str, ...]  # "check: detail" of each failed check
+    policy: str  # digest of the policy that judged
+    quarantine: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"digest": self.digest, "environment": self.environment,
+                "result": self.result, "failed": list(self.failed), "policy": self.policy,
+                "quarantine": list(self.quarantine)}
+
+
+def failed_checks(result: CheckResult) -> list[str]:
+    """Every failing leaf check, named with its detail."""
+    if result.passed:
+        return []
+    if not result.children:
+        return [f"{result.check}: {result.detail}"]
+    out: list[str] = []
+    for child in result.children:
+        out += failed_checks(child)
+    return out or [f"{result.check}: {result.detail}"]
+
+
+@dataclass(slots=True)
+class Judge:
+    """Judges many artifacts with one read of the trust store, policies and quarantine."""
+
+    store: GraphStore
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _trust: Trust | None = None
+    _choices: dict[str, PolicyChoice] = field(default_factory=dict)
+    _quarantine: q.QuarantineIndex | None = None
+
+    def trust(self) -> Trust:
+        if self._trust is None:
+            ts = TrustStore(self.store, clock=self.clock)
+            self._trust = Trust(ts.keys(), ts.identities(), self.clock())
+        return self._trust
+
+    def policy(self, environment: str | None) -> PolicyChoice:
+        key = environment or ""
+        if key not in self._choices:
+            self._choices[key] = for_environment(self.store, environment)
+        return self._choices[key]
+
+    def quarantine(self) -> q.QuarantineIndex:
+        if self._quarantine is None:
+            self._quarantine = q.index(self.store)
+        return self._quarantine
+
+    def judge(self, digest: str, environment: str | None) -> Verdict:
+        choice = self.policy(environment)
+        evidence = gather(self.store, digest)
+        result = choice.check.evaluate(evidence, self.trust())
+        failed = failed_checks(result)
+        held: list[str] = []
+        index = self.quarantine()
+        if index:
+            held = q.matches(self.store, index, digest,
+                             evidence.sbom.get("digest") if evidence.sbom else None,
+                             [str(v.get("id")) for v in evidence.vulnerabilities])
+            failed += [f"quarantine: {ident}" for ident in held]
+        return Verdict(digest, environment, FAIL if failed else PASS, tuple(failed),
+                       choice.digest, tuple(held))
+
+
+def quarantine_of_running(store: GraphStore) -> dict[str, list[dict[str, Any]]]:
+    """Quarantine id -> running workloads to drain."""
+    judge = Judge(store)
+    if not judge.quarantine():
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    seen: dict[str, tuple[str, ...]] = {}
+    for run in running_now(store):
+        if run.digest not in seen:
+            current = current_sbom(store, run.digest)
+            sbom = current.digest if current else None
+            vulns = [str(v.get("id")) for v in gather(store, run.digest).vulnerabilities] \
+                if judge.quarantine().vulnerabilities else []
+            seen[run.digest] = tuple(q.matches(store, judge.quarantine(), run.digest, sbom,
+                                               vulns))
+        for ident in seen[run.digest]:
+            out.setdefault(ident, []).append(run.as_dict())
+    return out
