@@ -150,6 +150,7 @@ class Decision:
     environment: str | None
     reason: str  # the first failed check, or passed / no_environment / not_a_workload
     messages: list[str]
+    cached: bool = False  # every verdict came from the cache
 
     def response(self, uid: str) -> dict[str, Any]:
         body: dict[str, Any] = {"uid": uid, "allowed": self.allowed}
@@ -226,13 +227,15 @@ class AdmissionController:
             return Decision(True, "allow", None, "no_environment", [])
         version = evidence.current(self.store)
         failures: list[tuple[str, str]] = []
+        misses = self.misses
         for _, image in images:
             failures += self._image_failures(image, environment, version)
+        cached = self.misses == misses
         if not failures:
-            return Decision(True, "allow", environment, "passed", [])
+            return Decision(True, "allow", environment, "passed", [], cached)
         warn = environment in self.settings.warn_environments
         return Decision(warn, "warn" if warn else "deny", environment, failures[0][0],
-                        [message for _, message in failures])
+                        [message for _, message in failures], cached)
 
     def review(self, body: bytes, source_ip: str | None = None) -> dict[str, Any]:
         review = parse_review(body)
@@ -243,7 +246,7 @@ class AdmissionController:
         self._log.info(events.ADMISSION_DECISION, decision=decision.decision,
                        environment=decision.environment, reason=decision.reason,
                        target=target, uid=review.uid, user=review.user,
-                       failed=decision.messages)
+                       failed=decision.messages, cached=decision.cached)
         if decision.decision == "deny":
             audit.record(self.store, action="admission.deny", actor=review.user or "unknown",
                          outcome="refused", source_ip=source_ip, target=target,
