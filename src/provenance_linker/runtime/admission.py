@@ -80,6 +80,7 @@ class Review:
     operation: str
     user: str
     obj: Mapping[str, Any] | None
+    dry_run: bool = False
 
 
 def _at(value: Any, path: tuple[str, ...]) -> Any:
@@ -119,7 +120,7 @@ def parse_review(body: bytes) -> Review:
         _at(obj, ("metadata", "generateName")) or ""
     return Review(uid, kind, str(namespace), str(name), operation,
                   str(_at(request, ("userInfo", "username")) or ""),
-                  obj if isinstance(obj, Mapping) else None)
+                  obj if isinstance(obj, Mapping) else None, request.get("dryRun") is True)
 
 
 def images_of(kind: str, obj: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -247,7 +248,7 @@ class AdmissionController:
                        environment=decision.environment, reason=decision.reason,
                        target=target, uid=review.uid, user=review.user,
                        failed=decision.messages, cached=decision.cached)
-        if decision.decision == "deny":
+        if decision.decision == "deny" and not review.dry_run:  # sideEffects: NoneOnDryRun
             audit.record(self.store, action="admission.deny", actor=review.user or "unknown",
                          outcome="refused", source_ip=source_ip, target=target,
                          environment=decision.environment, failed=decision.messages)
