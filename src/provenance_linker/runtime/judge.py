@@ -5,7 +5,7 @@ re-evaluation of running workloads both judge here (verify --artifact re-verifie
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from ..queries.sboms import current_sbom
 from ..store.interface import GraphStore
 from ..trust.environment_policies import PolicyChoice, for_environment
-from ..trust.gather import gather
+from ..trust.gather import Evidence, gather, gather_many
 from ..trust.keys import TrustStore
 from ..trust.policy import CheckResult, Trust
 from . import quarantine as q
@@ -78,8 +78,17 @@ class Judge:
         return self._quarantine
 
     def judge(self, digest: str, environment: str | None) -> Verdict:
+        return self.judge_many([(digest, environment)])[(digest, environment)]
+
+    def judge_many(self, wanted: Iterable[tuple[str, str | None]]
+                   ) -> dict[tuple[str, str | None], Verdict]:
+        pairs = sorted(set(wanted), key=lambda p: (p[0], p[1] or ""))
+        evidence = gather_many(self.store, {d for d, _ in pairs})
+        return {(d, env): self._verdict(evidence[d], env) for d, env in pairs}
+
+    def _verdict(self, evidence: Evidence, environment: str | None) -> Verdict:
+        digest = evidence.digest
         choice = self.policy(environment)
-        evidence = gather(self.store, digest)
         result = choice.check.evaluate(evidence, self.trust())
         failed = failed_checks(result)
         held: list[str] = []

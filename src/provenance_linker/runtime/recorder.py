@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from ..model import DocumentInfo, NodeKind
+from ..model import Batch, DocumentInfo, NodeKind
 from ..store.interface import GraphStore
 from ..telemetry import events
 from ..telemetry.logging import get_logger
@@ -57,18 +57,20 @@ class Recorder:
         for top in sorted(set(dirty)):
             fact = self.state.fact(top)
             self._consider(fact, changed)
-        for fact in changed:
-            self._write(fact)
+        written = [self._write(fact) for fact in changed]
+        self._judge(written)
         return len(changed)
 
     def end_missing(self) -> int:
         """After the first full list: end stored workloads the cluster no longer has."""
         ended = 0
+        written: list[Batch | None] = []
         for key in sorted(k for k, v in self._written.items() if v == _STORED):
             _, ns, kind, name = key.split("/", 3)
-            self._write(WorkloadFact(self.state.cluster, ns, kind, name, None, False,
-                                     reason="missing from the cluster"))
+            written.append(self._write(WorkloadFact(self.state.cluster, ns, kind, name, None,
+                                                    False, reason="missing from the cluster")))
             ended += 1
+        self._judge(written)
         return ended
 
     def _consider(self, fact: WorkloadFact, changed: list[WorkloadFact]) -> None:
@@ -78,7 +80,14 @@ class Recorder:
         if old != fact.signature():
             changed.append(fact)
 
-    def _write(self, fact: WorkloadFact) -> None:
+    def _judge(self, written: list[Batch | None]) -> None:
+        batches = [b for b in written if b is not None]
+        if batches:  # one re-evaluation per flush, not per workload
+            after_runtime_change(self.store, *batches)
+
+    def _write(self, fact: WorkloadFact) -> Batch | None:
+        """Apply one workload's document; the batch if something started, changed or
+        ended."""
         now = self._clock().isoformat()
         digest = "sha256:" + hashlib.sha256(orjson.dumps(
             [fact.key, repr(fact.signature()), now, self.writes])).hexdigest()
@@ -102,5 +111,4 @@ class Recorder:
                 self._log.warning(events.IMAGE_UNRESOLVED, deployment=fact.key,
                                   container=image.container, image=image.image,
                                   reason=image.reason)
-        if result.transitions:
-            after_runtime_change(self.store, result.batch)
+        return result.batch if result.transitions else None

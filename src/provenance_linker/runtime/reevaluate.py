@@ -99,13 +99,13 @@ def after_trust_change(store: GraphStore, cause: dict[str, Any]) -> None:
         reevaluate_running(store, digests, cause)
 
 
-def after_runtime_change(store: GraphStore, batch: Batch) -> None:
+def after_runtime_change(store: GraphStore, *batches: Batch) -> None:
     """Workloads that started or changed get a verdict (no event: nothing changed)."""
-    touched = {str(p.get("deployment")) for stream, p in batch.log
+    touched = {str(p.get("deployment")) for batch in batches for stream, p in batch.log
                if stream == RUNTIME_STREAM}
     if touched:
         reevaluate_running(store, None, {"kind": "runtime",
-                                         "document": batch.document.digest},
+                                         "documents": [b.document.digest for b in batches]},
                            only_deployments=touched, forget=touched)
 
 
@@ -132,15 +132,12 @@ def reevaluate_running(store: GraphStore, digests: Iterable[str] | None,
             for slot in [s for s in table if s.split("|", 1)[0] == gone]:
                 del table[slot]
                 dirty.add(name)
-    verdicts: dict[tuple[str, str | None], Any] = {}
+    verdicts = judge.judge_many((run.digest, run.environment) for run in runs)
     changes: list[dict[str, Any]] = []
     log = get_logger(component=events.COMPONENT_VERIFIER)
     for run in runs:
         env = run.environment
-        pair = (run.digest, env)
-        if pair not in verdicts:
-            verdicts[pair] = judge.judge(run.digest, env)
-        verdict = verdicts[pair]
+        verdict = verdicts[(run.digest, env)]
         slot = f"{run.deployment}|{run.digest}"
         table = stored.setdefault(env or "", {})
         old = table.get(slot)
