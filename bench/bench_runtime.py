@@ -202,6 +202,7 @@ def bench_watch(args: argparse.Namespace) -> None:
 
 def bench_admission(args: argparse.Namespace) -> None:
     count = 100 if args.quick else 300
+    server_cpu: dict[str, float] = {}
     warm_runs = 300 if args.quick else 1000
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/bench.db"
@@ -245,21 +246,32 @@ def bench_admission(args: argparse.Namespace) -> None:
                     assert r.status_code == 200 and r.json()["response"]["allowed"], r.text
                     return elapsed
 
+                def cpu_ms() -> float:
+                    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1]
+                    utime, stime = fields.split()[11:13]
+                    return (int(utime) + int(stime)) * 1000 / os.sysconf("SC_CLK_TCK")
+
                 health = []
                 for _ in range(warm_runs):
                     t0 = time.perf_counter()
                     client.get("/healthz")
                     health.append((time.perf_counter() - t0) * 1000)
+                c0 = cpu_ms()
                 cold = [timed(review(d, i)) for i, d in enumerate(digests)]
+                c1 = cpu_ms()
                 warm = [timed(review(digests[i % count], i)) for i in range(warm_runs)]
+                c2 = cpu_ms()
+                server_cpu = {"cold (cache miss)": (c1 - c0) / count,
+                              "warm (cached)": (c2 - c1) / warm_runs}
         finally:
             proc.terminate()
             proc.wait(15)
     print(f"admission over HTTPS (keep-alive, loopback), {count} artifacts")
     for label, values in (("GET /healthz baseline", health), ("cold (cache miss)", cold),
                           ("warm (cached)", warm)):
+        cpu = f", server CPU {server_cpu[label]:.2f} ms/review" if label in server_cpu else ""
         print(f"  {label}: n={len(values)} median {statistics.median(values):.2f} ms, "
-              f"p95 {p95(values):.2f} ms, max {max(values):.2f} ms")
+              f"p95 {p95(values):.2f} ms, max {max(values):.2f} ms{cpu}")
 
 
 def main() -> None:
