@@ -108,3 +108,71 @@ def test_workload_lifecycle_through_the_watch(
     web = history(store, "shop/Deployment/web", "test")
     assert web["running"] and len(web["history"]) == 1
     assert watcher.recorder.writes >= 6
+
+
+def _start(store: GraphStore, plane: ControlPlane) -> tuple[ClusterWatcher, threading.Thread]:
+    watcher = ClusterWatcher(store, plane.api(), WatchOptions(cluster="test",
+                                                             flush_interval=0.05))
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    return watcher, thread
+
+
+def test_restart_and_relist_neither_lose_nor_duplicate_facts(tmp_path: Path,
+                                                             plane: ControlPlane) -> None:
+    from provenance_linker.runtime.facts import RUNTIME_STREAM
+    from provenance_linker.runtime.watch import ResourceWatch
+
+    tlog.configure(level="INFO")
+    store = open_store(f"sqlite:///{tmp_path}/graph.db")
+    kube = Kube(plane.api())
+    kube.namespace("restart", "production")
+    kube.deployment("restart", "one", f"reg.test/shop/web@{WEB}", WEB)
+    kube.deployment("restart", "two", f"reg.test/shop/api@{API}", API)
+    watcher, thread = _start(store, plane)
+    try:
+        wait_for(lambda: {"test/restart/Deployment/one", "test/restart/Deployment/two"} <=
+                 {r["deployment"] for r in history_rows(store)}, "both running")
+    finally:
+        watcher.stop()
+        thread.join(10)
+    entries = len(store.read_log(RUNTIME_STREAM))
+    kube.delete_deployment("restart", "two")  # while nobody watches
+    watcher, thread = _start(store, plane)
+    try:
+        wait_for(lambda: not history(store, "restart/Deployment/two", "test")["running"],
+                 "two ended after the restart")
+        assert history(store, "restart/Deployment/one", "test")["running"]
+        time_limit = wait_for(lambda: len(watcher.listed) == 7, "every resource listed")
+        assert time_limit
+    finally:
+        watcher.stop()
+        thread.join(10)
+    # Exactly one new history entry: two's end; one was not restarted or duplicated.
+    new = [e.payload for e in store.read_log(RUNTIME_STREAM)][entries:]
+    assert [(e["event"], e["deployment"]) for e in new] == [
+        ("ended", "test/restart/Deployment/two")]
+    # A watch from a resourceVersion the API server no longer has: 410, then a relist.
+    import queue as queue_mod
+
+    from kubernetes import client
+
+    out: queue_mod.Queue[object] = queue_mod.Queue()
+    stop = threading.Event()
+    rw = ResourceWatch("pods", client.CoreV1Api(plane.api()).list_pod_for_all_namespaces,
+                       out, WatchOptions(watch_timeout=5), stop)
+    rw.version = "1"
+    rw.start()
+    try:
+        kind = wait_for(lambda: out.get(timeout=10)[1], "a relist after 410")  # type: ignore[index]
+        assert kind == "LIST"
+    finally:
+        stop.set()
+        rw.join(10)
+    store.close()
+
+
+def history_rows(store: GraphStore) -> list[dict[str, object]]:
+    from provenance_linker.runtime.history import running_now
+
+    return [r.as_dict() for r in running_now(store)]
