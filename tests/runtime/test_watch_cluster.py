@@ -176,3 +176,38 @@ def history_rows(store: GraphStore) -> list[dict[str, object]]:
     from provenance_linker.runtime.history import running_now
 
     return [r.as_dict() for r in running_now(store)]
+
+
+def test_watch_cluster_command(tmp_path: Path, plane: ControlPlane) -> None:
+    """The CLI adapter: `watch-cluster --kubeconfig` records a workload; SIGTERM stops it."""
+    import signal
+    import subprocess
+
+    from ..support.service import BIN
+
+    kube = Kube(plane.api())
+    kube.namespace("cli-ns", "staging")
+    kube.deployment("cli-ns", "svc", f"reg.test/shop/web@{WEB}", WEB)
+    db_url = f"sqlite:///{tmp_path}/graph.db"
+    log = tmp_path / "watch.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(BIN), "--db", db_url, "watch-cluster", "--kubeconfig",
+                                 str(plane.kubeconfig), "--cluster", "cli"], stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    store = open_store(db_url)
+    try:
+        row = wait_for(lambda: [r for r in history_rows(store)
+                                if r["deployment"] == "cli/cli-ns/Deployment/svc"],
+                       "the workload recorded by the command", timeout=60)
+        assert row[0]["environment"] == "staging" and row[0]["digest"] == WEB
+        assert '"event": "workload_started"' in log.read_text() or \
+            '"event":"workload_started"' in log.read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait(5)
+        store.close()
+    assert code == 0, log.read_text()[-2000:]

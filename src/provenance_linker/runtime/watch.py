@@ -208,4 +208,4 @@ class ClusterWatcher:
         finally:
             self._stop.set()
             for t in threads:
-                t.join(timeout=2)
+                t.join(timeout=0.2)  # daemon threads; a blocked watch ends with the process
