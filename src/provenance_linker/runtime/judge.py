@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..queries.sboms import current_sbom
 from ..store.interface import GraphStore
 from ..trust.environment_policies import PolicyChoice, for_environment
-from ..trust.gather import Evidence, gather, gather_many
+from ..trust.gather import Evidence, gather_many
 from ..trust.keys import TrustStore
 from ..trust.policy import CheckResult, Trust
 from . import quarantine as q
@@ -104,19 +103,17 @@ class Judge:
 
 def quarantine_of_running(store: GraphStore) -> dict[str, list[dict[str, Any]]]:
     """Quarantine id -> running workloads to drain."""
-    judge = Judge(store)
-    if not judge.quarantine():
+    index = q.index(store)
+    if not index:
         return {}
+    runs = running_now(store)
+    evidence = gather_many(store, {r.digest for r in runs})
+    held: dict[str, list[str]] = {}
+    for digest, ev in evidence.items():
+        held[digest] = q.matches(store, index, digest, ev.sbom.get("digest") if ev.sbom
+                                 else None, [str(v.get("id")) for v in ev.vulnerabilities])
     out: dict[str, list[dict[str, Any]]] = {}
-    seen: dict[str, tuple[str, ...]] = {}
-    for run in running_now(store):
-        if run.digest not in seen:
-            current = current_sbom(store, run.digest)
-            sbom = current.digest if current else None
-            vulns = [str(v.get("id")) for v in gather(store, run.digest).vulnerabilities] \
-                if judge.quarantine().vulnerabilities else []
-            seen[run.digest] = tuple(q.matches(store, judge.quarantine(), run.digest, sbom,
-                                               vulns))
-        for ident in seen[run.digest]:
+    for run in runs:
+        for ident in held.get(run.digest, []):
             out.setdefault(ident, []).append(run.as_dict())
     return out
