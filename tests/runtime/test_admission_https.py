@@ -159,3 +159,22 @@ def test_cache_then_invalidation_by_a_key_revocation(webhook: tuple[Service, Pat
         text = client.get("/metrics").text
     assert 'provenance_admission_decisions_total{decision="deny",environment="production",' \
         'reason="signed-by"}' in text
+
+
+def test_update_judges_only_new_images(webhook: tuple[Service, Path]) -> None:
+    """The runbook's `kubectl patch deployment X -p '{"spec":{"replicas":0}}'` on a
+    workload running a failing image is admitted; bringing that image in is not."""
+    def dep(image: str, replicas: int) -> dict[str, Any]:
+        return {"metadata": {"name": "api"}, "spec": {"replicas": replicas, "template": {
+            "spec": {"containers": [{"name": "api", "image": image}]}}}}
+
+    bad, good = f"reg.test/shop/api@{API}", f"reg.test/shop/web@{WEB}"
+    body = review("Deployment", "shop", dep(bad, 0))
+    body["request"]["operation"] = "UPDATE"
+    body["request"]["oldObject"] = dep(bad, 3)
+    assert answer(webhook, body)["allowed"] is True
+    body = review("Deployment", "shop", dep(bad, 3))
+    body["request"]["operation"] = "UPDATE"
+    body["request"]["oldObject"] = dep(good, 3)
+    got = answer(webhook, body)
+    assert got["allowed"] is False and "signed-by" in got["status"]["message"]

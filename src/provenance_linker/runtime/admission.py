@@ -81,6 +81,7 @@ class Review:
     user: str
     obj: Mapping[str, Any] | None
     dry_run: bool = False
+    old: Mapping[str, Any] | None = None  # the object before an UPDATE
 
 
 def _at(value: Any, path: tuple[str, ...]) -> Any:
@@ -120,7 +121,8 @@ def parse_review(body: bytes) -> Review:
         _at(obj, ("metadata", "generateName")) or ""
     return Review(uid, kind, str(namespace), str(name), operation,
                   str(_at(request, ("userInfo", "username")) or ""),
-                  obj if isinstance(obj, Mapping) else None, request.get("dryRun") is True)
+                  obj if isinstance(obj, Mapping) else None, request.get("dryRun") is True,
+                  old if isinstance(old := request.get("oldObject"), Mapping) else None)
 
 
 def images_of(kind: str, obj: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -142,6 +144,13 @@ def images_of(kind: str, obj: Mapping[str, Any]) -> list[tuple[str, str]]:
                 raise UsageError("a container needs an image", where=f"{where}.{section}[{i}]")
             out.append((str(c.get("name") or f"{section}[{i}]"), str(c["image"])))
     return out
+
+
+def _images_or_none(kind: str, obj: Mapping[str, Any]) -> list[tuple[str, str]]:
+    try:
+        return images_of(kind, obj)
+    except UsageError:  # a malformed old object adds no known images
+        return []
 
 
 @dataclass(slots=True)
@@ -221,8 +230,15 @@ class AdmissionController:
         if review.obj is None or review.operation not in ("CREATE", "UPDATE"):
             return Decision(True, "allow", None, "not_a_workload", [])
         images = images_of(review.kind, review.obj)
+        if review.operation == "UPDATE" and review.old is not None:
+            # Judge only images the update brings in: scaling or relabelling a workload
+            # (the runbook's `replicas: 0`) must not be refused for images already there;
+            # the Pods it would create are judged on their own CREATE.
+            before = {image for _, image in _images_or_none(review.kind, review.old)}
+            images = [(c, i) for c, i in images if i not in before]
         if not images:
-            return Decision(True, "allow", None, "not_a_workload", [])
+            return Decision(True, "allow", None, "not_a_workload" if review.operation ==
+                            "CREATE" else "no_new_images", [])
         environment = self.environment(review.namespace)
         if environment is None:
             return Decision(True, "allow", None, "no_environment", [])
