@@ -4,13 +4,11 @@ MAL record each flip a running workload's verdict and log one verdict_changed ev
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from provenance_linker.runtime import quarantine
 from provenance_linker.runtime.reevaluate import verdict_gauge_rows
-from provenance_linker.store import open_store
 from provenance_linker.store.interface import GraphStore
 from provenance_linker.telemetry import logging as tlog
 from provenance_linker.telemetry import metrics
@@ -24,11 +22,10 @@ POLICY_ROLES = {"admin"}
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[GraphStore]:
+def any_store(store: GraphStore) -> Iterator[GraphStore]:
+    """Every backend (the name stays for readability of the tests below)."""
     tlog.configure(level="INFO")
-    store = open_store(f"sqlite:///{tmp_path}/graph.db")
     yield store
-    store.close()
 
 
 def _setup(store: GraphStore) -> tuple[Clock, TrustStore]:
@@ -50,10 +47,10 @@ def _results(store: GraphStore) -> dict[str, str]:
     return {v["deployment"].split("/")[-1]: v["result"] for v in record["verdicts"].values()}
 
 
-def test_key_revocation_flips_the_running_workload(sqlite_store: GraphStore,
+def test_key_revocation_flips_the_running_workload(any_store: GraphStore,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    _, trust = _setup(sqlite_store)
-    assert _results(sqlite_store) == {"web": "pass", "api": "pass"}
+    _, trust = _setup(any_store)
+    assert _results(any_store) == {"web": "pass", "api": "pass"}
     before = metrics.verdict_changes_total.labels("production", "fail")._value.get()
     capsys.readouterr()
     trust.revoke("ci", "key leaked")
@@ -63,18 +60,18 @@ def test_key_revocation_flips_the_running_workload(sqlite_store: GraphStore,
     assert changed[0]["artifact"] == f"reg.test/shop/web@{WEB}"
     assert changed[0]["cause"]["action"] == "key.revoke"
     assert any("signed-by" in f for f in changed[0]["failed"])
-    assert _results(sqlite_store) == {"web": "fail", "api": "pass"}
+    assert _results(any_store) == {"web": "fail", "api": "pass"}
     assert metrics.verdict_changes_total.labels("production", "fail")._value.get() == before + 1
     assert ({"environment": "production", "result": "fail"}, 1.0) in \
-        verdict_gauge_rows(sqlite_store)
+        verdict_gauge_rows(any_store)
 
 
-def test_new_mal_record_flips_only_the_affected_workload(sqlite_store: GraphStore,
+def test_new_mal_record_flips_only_the_affected_workload(any_store: GraphStore,
                                                          capsys: pytest.CaptureFixture[str]
                                                          ) -> None:
-    clock, _ = _setup(sqlite_store)
+    clock, _ = _setup(any_store)
     capsys.readouterr()
-    ingest(sqlite_store, mal_record("MAL-2026-0001", "npm", "left-pad", "1.3.0"),
+    ingest(any_store, mal_record("MAL-2026-0001", "npm", "left-pad", "1.3.0"),
            "MAL-2026-0001.json", clock)
     changed = log_events(capsys.readouterr().err, "verdict_changed")
     assert [(c["deployment"], c["new"]) for c in changed] == [
@@ -82,29 +79,29 @@ def test_new_mal_record_flips_only_the_affected_workload(sqlite_store: GraphStor
     assert changed[0]["cause"]["name"] == "MAL-2026-0001.json"
     assert any(f.startswith("no-malicious-packages") for f in changed[0]["failed"])
     # The same record again is the same document: nothing re-judged, no second event.
-    ingest(sqlite_store, mal_record("MAL-2026-0001", "npm", "left-pad", "1.3.0"),
+    ingest(any_store, mal_record("MAL-2026-0001", "npm", "left-pad", "1.3.0"),
            "again.json", clock)
     assert log_events(capsys.readouterr().err, "verdict_changed") == []
 
 
-def test_quarantine_fails_and_lists_workloads_to_drain(sqlite_store: GraphStore,
+def test_quarantine_fails_and_lists_workloads_to_drain(any_store: GraphStore,
                                                        capsys: pytest.CaptureFixture[str]
                                                        ) -> None:
-    _setup(sqlite_store)
+    _setup(any_store)
     capsys.readouterr()
-    entry = quarantine.add(sqlite_store, "package", "pkg:npm/express@4.18.2",
+    entry = quarantine.add(any_store, "package", "pkg:npm/express@4.18.2",
                            "incident 42", actor="cli:test", roles={"writer"})
     assert [w["deployment"] for w in entry["to_drain"]] == ["default/shop-prod/Deployment/api"]
     changed = log_events(capsys.readouterr().err, "verdict_changed")
     assert [(c["deployment"], c["new"]) for c in changed] == [
         ("default/shop-prod/Deployment/api", "fail")]
-    assert _results(sqlite_store)["api"] == "fail"
-    rows = quarantine.drain_gauge_rows(sqlite_store)
+    assert _results(any_store)["api"] == "fail"
+    rows = quarantine.drain_gauge_rows(any_store)
     assert [labels["deployment"] for labels, _ in rows] == ["api"]
     with pytest.raises(Exception, match="admin role"):
-        quarantine.remove(sqlite_store, entry["id"], actor="token:w", roles={"writer"})
-    quarantine.remove(sqlite_store, entry["id"], actor="cli:test", roles={"admin"})
-    assert _results(sqlite_store)["api"] == "pass"
-    assert quarantine.drain_gauge_rows(sqlite_store) == []
-    actions = [e.payload["action"] for e in sqlite_store.read_log("audit")]
+        quarantine.remove(any_store, entry["id"], actor="token:w", roles={"writer"})
+    quarantine.remove(any_store, entry["id"], actor="cli:test", roles={"admin"})
+    assert _results(any_store)["api"] == "pass"
+    assert quarantine.drain_gauge_rows(any_store) == []
+    actions = [e.payload["action"] for e in any_store.read_log("audit")]
     assert actions.count("quarantine.add") == 1 and "quarantine.remove" in actions
