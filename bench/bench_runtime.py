@@ -34,13 +34,14 @@ from typing import Any
 import httpx
 import orjson
 
+from provenance_linker.demo.signing import dsse_envelope, generate_key, public_pem, slsa_provenance
 from provenance_linker.documents import load
-from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.store import open_store
 from provenance_linker.store.interface import GraphStore
 from provenance_linker.telemetry import logging as tlog
-from provenance_linker.trust.keys import TrustStore
-from provenance_linker.trust.signing import dsse_envelope, generate_key, public_pem, slsa_provenance
+from provenance_linker.trust.trust_store import TrustStore
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).with_name("provenance-linker")

@@ -10,7 +10,8 @@ from typing import Any
 import orjson
 
 from provenance_linker.documents import load
-from provenance_linker.linker import IngestOptions, IngestReport, Linker
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import IngestReport, Linker
 from provenance_linker.store.interface import GraphStore
 
 
@@ -65,7 +66,7 @@ def sbom(name: str, version: str, digest: str, purls: list[str],
 def publish(store: GraphStore, clock: Callable[[], datetime], key: Any, name: str,
             digest: str, purls: list[str]) -> None:
     """An image as a pipeline publishes it: SBOM plus a signed SLSA attestation."""
-    from provenance_linker.trust.signing import dsse_envelope, slsa_provenance
+    from provenance_linker.demo.signing import dsse_envelope, slsa_provenance
 
     ingest(store, sbom(name, "1.0", digest, purls), f"{digest[7:19]}.cdx.json", clock)
     statement = slsa_provenance([(name, digest)], builder_id="https://ci.acme.test/b",

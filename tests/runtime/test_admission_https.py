@@ -12,9 +12,9 @@ import httpx
 import orjson
 import pytest
 
+from provenance_linker.demo.signing import generate_key, public_pem
 from provenance_linker.store import open_store
-from provenance_linker.trust.keys import TrustStore
-from provenance_linker.trust.signing import generate_key, public_pem
+from provenance_linker.trust.trust_store import TrustStore
 
 from ..support.service import Service
 from ..support.tls_service import ca_context, make_certs, start_tls_service

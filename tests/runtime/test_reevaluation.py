@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from provenance_linker.runtime import quarantine
+from provenance_linker.demo.signing import generate_key, public_pem
+from provenance_linker.runtime import quarantine_ops as quarantine
 from provenance_linker.runtime.reevaluate import verdict_gauge_rows
 from provenance_linker.store.interface import GraphStore
 from provenance_linker.telemetry import logging as tlog
 from provenance_linker.telemetry import metrics
-from provenance_linker.trust.keys import TrustStore
-from provenance_linker.trust.signing import generate_key, public_pem
+from provenance_linker.trust.trust_store import TrustStore
 
 from .helpers import Clock, deployment, digest_of, ingest, log_events, mal_record, publish
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from provenance_linker.demo.signing import generate_key, public_pem
 from provenance_linker.queries.blast_radius import blast_radius
 from provenance_linker.queries.running import history
 from provenance_linker.queries.unsigned import unsigned_in_environment
@@ -17,8 +18,7 @@ from provenance_linker.runtime.watch import ClusterWatcher, WatchOptions
 from provenance_linker.store import open_store
 from provenance_linker.store.interface import GraphStore
 from provenance_linker.telemetry import logging as tlog
-from provenance_linker.trust.keys import TrustStore
-from provenance_linker.trust.signing import generate_key, public_pem
+from provenance_linker.trust.trust_store import TrustStore
 
 from ..support.kube import ControlPlane, start_control_plane
 from ..support.service import Service, start_service

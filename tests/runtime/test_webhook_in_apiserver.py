@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from provenance_linker.demo.signing import generate_key, public_pem
 from provenance_linker.store import open_store
-from provenance_linker.trust.keys import TrustStore
-from provenance_linker.trust.signing import generate_key, public_pem
+from provenance_linker.trust.trust_store import TrustStore
 
 from ..support.kube import ControlPlane, start_control_plane
 from ..support.service import Service

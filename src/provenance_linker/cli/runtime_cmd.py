@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from ..queries.running import history, running_artifact
-from ..runtime import quarantine as q
+from ..runtime import quarantine_ops as q
 from ..runtime.environments import DEFAULT_NAMESPACE_LABEL, EnvironmentRule, parse_namespace_map
 from ..runtime.watch import ClusterWatcher, WatchOptions, api_client
 from .context import state

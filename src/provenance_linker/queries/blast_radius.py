@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..graph.refs import names_of
+from ..graph.sboms import current_sboms
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..purls import PurlError, parse_purl
 from ..runtime.history import RunningImage, running_at, running_now
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
-    current_sboms,
-    names_of,
     primary,
     real_matches,
     resolve_group,

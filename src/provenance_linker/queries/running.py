@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..graph.refs import parse_ref, resolve
 from ..model import NodeKind
-from ..refs import parse_ref, resolve
 from ..runtime.history import deployment_history, deployment_key, running_now
 from ..store.interface import GraphStore
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import orjson
 
-from .. import audit
+from ..access import audit
 from ..errors import NotFound, ProvenanceError, UsageError
-from ..refs import parse_ref, resolve
+from ..graph.refs import parse_ref, resolve
 from ..store.interface import GraphStore
 from ..telemetry import events, metrics
 from ..telemetry.logging import get_logger

@@ -13,10 +13,9 @@ from typing import Any
 from ..store.interface import GraphStore
 from ..trust.environment_policies import PolicyChoice, for_environment
 from ..trust.gather import Evidence, gather_many
-from ..trust.keys import TrustStore
 from ..trust.policy import CheckResult, Trust
+from ..trust.trust_store import TrustStore
 from . import quarantine as q
-from .history import running_now
 
 PASS = "pass"
 FAIL = "fail"
@@ -99,21 +98,3 @@ class Judge:
             failed += [f"quarantine: {ident}" for ident in held]
         return Verdict(digest, environment, FAIL if failed else PASS, tuple(failed),
                        choice.digest, tuple(held))
-
-
-def quarantine_of_running(store: GraphStore) -> dict[str, list[dict[str, Any]]]:
-    """Quarantine id -> running workloads to drain."""
-    index = q.index(store)
-    if not index:
-        return {}
-    runs = running_now(store)
-    evidence = gather_many(store, {r.digest for r in runs})
-    held: dict[str, list[str]] = {}
-    for digest, ev in evidence.items():
-        held[digest] = q.matches(store, index, digest, ev.sbom.get("digest") if ev.sbom
-                                 else None, [str(v.get("id")) for v in ev.vulnerabilities])
-    out: dict[str, list[dict[str, Any]]] = {}
-    for run in runs:
-        for ident in held.get(run.digest, []):
-            out.setdefault(ident, []).append(run.as_dict())
-    return out

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..graph.refs import name_node_props
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
-from ..refs import name_node_props
 from ..store.interface import GraphStore
 from .facts import (
     CHANGED,

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..graph.sboms import sboms_for_many
 from ..model import EdgeKind, NodeKind, NodeRef
-from ..queries.sboms import sboms_for_many
 from ..store.interface import GraphStore
 
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
+from ...access.tokens import Principal
 from ...errors import UsageError
 from ...queries.running import history, running_artifact
-from ...runtime import quarantine as q
+from ...runtime import quarantine_ops as q
 from ...runtime.admission import AdmissionController, AdmissionSettings
-from ...tokens import Principal
 from ..auth import admin, client_ip, reader, writer
 from ..deps import Service, service
 from ..problems import JSON

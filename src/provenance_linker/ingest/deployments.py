@@ -12,24 +12,18 @@ leave are the runtime package's (runtime/snapshot.py, runtime/lifecycle.py).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from .documents import Document
-from .formats.kubernetes import KubernetesRecord
-from .runtime.environments import normalize_environment
-from .runtime.images import digest_of_image_id
-from .runtime.snapshot import DEFAULT_CLUSTER, snapshot_batch
-
-if TYPE_CHECKING:
-    from .linker import BuildContext, Built
+from ..documents import Document
+from ..formats.kubernetes import KubernetesRecord
+from ..runtime.environments import normalize_environment
+from ..runtime.images import digest_of_image_id
+from ..runtime.snapshot import DEFAULT_CLUSTER, snapshot_batch
+from .contract import BuildContext, Built
 
 __all__ = ["DEFAULT_CLUSTER", "build_deployments", "digest_of_image_id",
            "normalize_environment"]
 
 
 def build_deployments(record: KubernetesRecord, document: Document, ctx: BuildContext) -> Built:
-    from .linker import Built
-
     batch, summary, warnings = snapshot_batch(
         ctx.store, record, document, cluster=ctx.options.cluster,
         environment=ctx.options.environment, scope=ctx.options.scope, now=ctx.now)
