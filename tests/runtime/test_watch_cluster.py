@@ -26,7 +26,7 @@ from .helpers import Clock, digest_of, ingest, mal_record, publish
 from .kube_objects import Kube, wait_for
 
 WEB, API = digest_of("watch-web"), digest_of("watch-api")
-SERIES = 'provenance_unsigned_artifacts_in_production{artifact_name="reg.test/shop/api@'
+SERIES = 'provenance_unsigned_artifacts_in_production{artifact_name="reg.test/shop/api'
 
 
 @pytest.fixture(scope="module")
