@@ -105,3 +105,23 @@ def test_quarantine_fails_and_lists_workloads_to_drain(any_store: GraphStore,
     assert quarantine.drain_gauge_rows(any_store) == []
     actions = [e.payload["action"] for e in any_store.read_log("audit")]
     assert actions.count("quarantine.add") == 1 and "quarantine.remove" in actions
+
+
+def test_vex_statement_flips_it_back(any_store: GraphStore,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    clock, _ = _setup(any_store)
+    ingest(any_store, mal_record("MAL-2026-0002", "npm", "left-pad", "1.3.0"),
+           "MAL-2026-0002.json", clock)
+    assert _results(any_store)["web"] == "fail"
+    capsys.readouterr()
+    openvex = {"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.invalid/v",
+               "author": "test", "timestamp": "2026-12-01T12:00:00Z", "version": 1,
+               "statements": [{"vulnerability": {"name": "MAL-2026-0002"},
+                               "products": [{"@id": f"reg.test/shop/web@{WEB}"}],
+                               "status": "not_affected",
+                               "justification": "vulnerable_code_not_present"}]}
+    ingest(any_store, openvex, "web.openvex.json", clock)
+    changed = log_events(capsys.readouterr().err, "verdict_changed")
+    assert [(c["deployment"], c["old"], c["new"]) for c in changed] == [
+        ("default/shop-prod/Deployment/web", "fail", "pass")]
+    assert changed[0]["cause"]["kind"] == "vex"
