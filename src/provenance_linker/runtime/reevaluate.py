@@ -76,7 +76,7 @@ def affected_by_key(store: GraphStore, key_id: str | None) -> set[str] | None:
 
 
 def after_ingest(store: GraphStore, batch: Batch) -> None:
-    """The orchestrator's hook (linker.AFTER_APPLY) for a newly stored document."""
+    """The orchestrator's hook (ingest.orchestrator.AFTER_APPLY) for a newly stored document."""
     cause = {"kind": batch.document.kind, "document": batch.document.digest,
              "name": batch.document.name}
     if batch.document.kind in RUNTIME_KINDS:
@@ -91,7 +91,7 @@ def after_ingest(store: GraphStore, batch: Batch) -> None:
 
 
 def after_trust_change(store: GraphStore, cause: dict[str, Any]) -> None:
-    """The trust store's hook (trust.keys.CHANGE_HOOKS): keys, identities, roots."""
+    """The trust store's hook (trust.trust_store.CHANGE_HOOKS): keys, identities, roots."""
     evidence.bump(store, cause)
     key = cause.get("key_id")
     digests = affected_by_key(store, str(key) if key else None)
