@@ -10,6 +10,7 @@ statement (not_affected/fixed) for an artifact suppresses it, with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -122,37 +123,10 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
     for e in matches:
         bad.setdefault(e.src.key, _Hit([], e.src.key, list(e.props.get("fixed") or []),
                                        e.dst.key))
-    artifacts: dict[str, dict[str, Any]] = {}
     names: dict[str, list[str]] = {}  # filled level by level, read once per artifact
-    level_targets = dict(bad)
-    for level in range(MAX_IMAGE_LEVELS):
-        if not level_targets:
-            break
-        found = _affected_artifacts(store, level_targets, level, names)
-        fresh = {d: a for d, a in found.items() if d not in artifacts}
-        artifacts.update(fresh)
-        level_targets = {}
-        if fresh:
-            for e in store.edges([EdgeKind.IS],
-                                 dst=[NodeRef(NodeKind.ARTIFACT, d) for d in fresh]):
-                art = fresh[e.dst.key]
-                below = [_step("artifact", e.dst.key, art["label"]), *art["path"][1:]]
-                level_targets.setdefault(e.src.key, _Hit(below, art["package"], art["fixed"],
-                                                         art["advisory"]))
+    artifacts = _artifacts_through_images(store, bad, names)
     verdicts = vex_verdicts(store, artifacts, ids)
-    deployments: list[dict[str, Any]] = []
-    for r in _live(store, artifacts, at):
-        if environment and environment != r.environment:
-            continue
-        art = artifacts[r.digest]
-        suppressed = suppression(verdicts, r.digest, ids)
-        deployments.append({
-            "key": r.deployment, "cluster": r.cluster, "namespace": r.namespace,
-            "kind": r.kind, "name": r.name,
-            "environments": [r.environment] if r.environment else [],
-            "artifact": r.digest, "image": r.image, "container": r.container,
-            "since": r.since, "suppressed": suppressed,
-            "path": [_step("deployment", r.deployment), *art["path"]]})
+    deployments = _deployments(store, artifacts, environment, verdicts, ids, at)
     running: dict[str, set[str]] = {}
     for d in deployments:
         running.setdefault(d["artifact"], set()).add(d["key"])
@@ -182,6 +156,49 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
                     "environments": sorted({env for d in deployments
                                             for env in d["environments"]})},
     }
+
+
+def _artifacts_through_images(store: GraphStore, bad: dict[str, _Hit],
+                              names: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+    """Artifacts whose current SBOM lists a vulnerable package, then, level by level,
+    images built on those artifacts (`Package -IS-> Artifact`)."""
+    artifacts: dict[str, dict[str, Any]] = {}
+    level_targets = dict(bad)
+    for level in range(MAX_IMAGE_LEVELS):
+        if not level_targets:
+            break
+        found = _affected_artifacts(store, level_targets, level, names)
+        fresh = {d: a for d, a in found.items() if d not in artifacts}
+        artifacts.update(fresh)
+        level_targets = {}
+        if fresh:
+            for e in store.edges([EdgeKind.IS],
+                                 dst=[NodeRef(NodeKind.ARTIFACT, d) for d in fresh]):
+                art = fresh[e.dst.key]
+                below = [_step("artifact", e.dst.key, art["label"]), *art["path"][1:]]
+                level_targets.setdefault(e.src.key, _Hit(below, art["package"], art["fixed"],
+                                                         art["advisory"]))
+    return artifacts
+
+
+def _deployments(store: GraphStore, artifacts: dict[str, dict[str, Any]],
+                 environment: str | None, verdicts: Mapping[tuple[str, str], dict[str, Any]],
+                 ids: list[str], at: datetime | None) -> list[dict[str, Any]]:
+    """Workloads running an affected artifact now, or at `at` (in `environment`, when
+    given)."""
+    deployments: list[dict[str, Any]] = []
+    for r in _live(store, artifacts, at):
+        if environment and environment != r.environment:
+            continue
+        art = artifacts[r.digest]
+        deployments.append({
+            "key": r.deployment, "cluster": r.cluster, "namespace": r.namespace,
+            "kind": r.kind, "name": r.name,
+            "environments": [r.environment] if r.environment else [],
+            "artifact": r.digest, "image": r.image, "container": r.container,
+            "since": r.since, "suppressed": suppression(verdicts, r.digest, ids),
+            "path": [_step("deployment", r.deployment), *art["path"]]})
+    return deployments
 
 
 def _affected_artifacts(store: GraphStore, targets: dict[str, _Hit], level: int,
