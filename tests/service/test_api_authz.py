@@ -48,6 +48,13 @@ ROUTES: dict[tuple[str, str], tuple[str | None, dict[str, Any], int]] = {
     ("POST", "/v1/signatures"): ("writer", {"content": SBOM}, 422),
     ("POST", "/v1/advisories"): ("writer", {"content": SBOM}, 422),
     ("POST", "/v1/deployments"): ("writer", {"content": SBOM}, 422),
+    # runtime (docs/runtime.md): the webhook is called by the API server, without a token
+    ("POST", "/v1/admission"): (None, {"content": b"not json"}, 400),
+    ("GET", "/v1/quarantine"): ("reader", {}, 200),
+    ("POST", "/v1/quarantine"): ("writer", {"json": {"reason": "no target"}}, 400),
+    ("DELETE", "/v1/quarantine/{ident}"): ("admin", {"ident": "q-missing"}, 404),
+    ("GET", "/v1/running"): ("reader", {"params": {"artifact": MISSING_DIGEST}}, 404),
+    ("GET", "/v1/history"): ("reader", {"params": {"deployment": "ns/Deployment/x"}}, 200),
 }
 RANK = {"reader": 1, "writer": 2, "admin": 3}
 IDENTITIES = ["none", "bad", "reader", "writer", "admin", "blocked"]

@@ -45,6 +45,16 @@ ALLOWED: Mapping[tuple[str, str], frozenset[str]] = {
     ("jobs", "registry"): frozenset({"registry.jobs"}),
     # trust changes (policies, bypass) are audited
     ("trust", "access"): frozenset({"access.audit"}),
+    # runtime (docs/runtime.md): kubectl snapshots become workload facts; every new
+    # document re-judges what runs now; verdicts are judged by trust's policy over its
+    # evidence; quarantine and denials are audited; a vulnerability quarantine covers
+    # its aliases
+    ("ingest", "runtime"): frozenset({"runtime.environments", "runtime.images",
+                                      "runtime.snapshot", "runtime.reevaluate"}),
+    ("runtime", "trust"): frozenset({"trust.environment_policies", "trust.gather",
+                                     "trust.policy", "trust.trust_store"}),
+    ("runtime", "access"): frozenset({"access.audit"}),
+    ("runtime", "vulns"): frozenset({"vulns.graphview"}),
     # foundation modules build on each other in this order only
     ("config", "documents"): frozenset({"documents"}),
     ("config", "errors"): frozenset({"errors"}),

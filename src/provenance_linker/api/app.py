@@ -22,7 +22,7 @@ from ..telemetry.memory import RssWatch
 from . import problems
 from .deps import Service, env_int
 from .middleware import ServiceMiddleware
-from .routes import analysis, artifacts, audit, health, images, jobs, policies, uploads
+from .routes import analysis, artifacts, audit, health, images, jobs, policies, runtime, uploads
 
 # Routers of other areas, included when their module is present ("module" with `router`).
 OPTIONAL_ROUTERS: list[str] = []
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   "advisories and deployments. Errors are application/problem+json.")
     app.state.service = svc
     problems.install(app)
-    for module in (health, uploads, images, jobs, artifacts, analysis, audit, policies):
+    for module in (health, uploads, images, jobs, artifacts, analysis, audit, policies, runtime):
         app.include_router(module.router)
     for target in OPTIONAL_ROUTERS:
         app.include_router(importlib.import_module(target).router)

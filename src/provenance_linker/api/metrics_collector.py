@@ -18,7 +18,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from ..queries.running import running_gauge_rows, unresolved_gauge_rows
 from ..queries.unsigned import unsigned_gauge_rows
+from ..runtime.quarantine_ops import drain_gauge_rows
+from ..runtime.reevaluate import verdict_gauge_rows
 from ..store.interface import GraphStore
 from ..telemetry import metrics as m
 from ..telemetry.logging import get_logger
@@ -29,6 +32,9 @@ GRAPH_GAUGES = frozenset({
     m.GRAPH_DATABASE_UP, m.SBOM_PROCESSING_QUEUE_SIZE, m.VERIFICATION_BYPASS_ACTIVE,
     m.SBOM_VULNERABILITIES, m.MALICIOUS_PACKAGES_DETECTED_TOTAL,
     m.UNSIGNED_ARTIFACTS_IN_PRODUCTION,
+    # runtime
+    m.RUNNING_VERDICTS, m.QUARANTINED_DEPLOYMENTS, m.RUNNING_WORKLOADS,
+    m.UNRESOLVED_RUNNING_IMAGES,
 })
 
 Rows = list[tuple[dict[str, str], float]]  # (labels, value) per series of one gauge
@@ -57,6 +63,18 @@ GRAPH_SOURCES: dict[str, tuple[Callable[[GraphStore], Rows], tuple[str, ...], st
     m.MALICIOUS_PACKAGES_DETECTED_TOTAL: (
         malicious_rows, m.MALICIOUS_LABELS,
         "Malicious packages listed by current SBOMs (1 per package version and advisory)."),
+    # runtime (docs/runtime.md)
+    m.RUNNING_VERDICTS: (
+        verdict_gauge_rows, m.RUNNING_VERDICT_LABELS,
+        "Running workload images by environment and current verdict (pass, fail)."),
+    m.QUARANTINED_DEPLOYMENTS: (
+        drain_gauge_rows, m.QUARANTINED_LABELS,
+        "Running workloads that run a quarantined artifact (to be drained)."),
+    m.RUNNING_WORKLOADS: (
+        running_gauge_rows, m.RUNNING_WORKLOAD_LABELS, "Workloads running now, by environment."),
+    m.UNRESOLVED_RUNNING_IMAGES: (
+        unresolved_gauge_rows, m.UNRESOLVED_LABELS,
+        "Running containers whose image has no digest (tag only or odd reference)."),
 }
 
 

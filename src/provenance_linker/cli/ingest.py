@@ -138,9 +138,14 @@ def ingest_deployments(
                                            "workload (default: env label or namespace name)"),
     cluster: str | None = typer.Option(None, "--cluster", help="cluster name (default: "
                                        "'default')"),
+    scope: str | None = typer.Option(None, "--scope", help="what the snapshot covers: "
+                                     "cluster, namespace or workloads (default: a List of "
+                                     "one namespace is that namespace, of several the "
+                                     "cluster; single objects only themselves)"),
     output: OutputFormat = OUTPUT_OPTION,
 ) -> None:
-    """Ingest Kubernetes workload snapshots: what runs where, by image digest."""
-    options = IngestOptions(environment=environment, cluster=cluster,
+    """Ingest Kubernetes workload snapshots: what runs where, by image digest. A later
+    snapshot of the same scope ends the workloads it no longer lists."""
+    options = IngestOptions(environment=environment, cluster=cluster, scope=scope,
                             limits=state(ctx).settings.limits)
     run_ingest(ctx, paths, {DocumentKind.DEPLOYMENT}, options, output)

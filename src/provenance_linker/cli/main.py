@@ -24,6 +24,7 @@ from . import (  # noqa: F401
     query,
     query_unsigned,
     query_vulns,
+    runtime_cmd,
     serve,
     store_cmd,
     throttle_cmd,
@@ -59,6 +60,9 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(bypass_cmd.app, name="bypass")
 app.add_typer(policy_cmd.app, name="policy")
 app.command("verify")(verify.verify)
+# runtime: cluster watch and quarantine (docs/runtime.md)
+app.command("watch-cluster")(runtime_cmd.watch_cluster)
+app.add_typer(runtime_cmd.quarantine_app, name="quarantine")
 
 
 def _version(value: bool) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from ..queries.blast_radius import blast_radius
 from ..queries.vulns import malicious, vulns_for_artifact
+from ..runtime.history import parse_timestamp
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 from .query import app
@@ -54,10 +55,14 @@ def blast_radius_command(
     vuln_id: str = typer.Argument(..., help="advisory id or any alias (CVE, GHSA, PYSEC, MAL…)"),
     environment: str | None = typer.Option(None, "--environment", "-e",
                                            help="only workloads in this environment"),
+    at: str | None = typer.Option(None, "--at", help="workloads that ran at this time "
+                                  "(ISO 8601) instead of now"),
     output: OutputFormat = OUTPUT_OPTION,
 ) -> None:
     """Every artifact and running workload an advisory reaches, with the dependency path."""
-    emit(blast_radius(state(ctx).store(), vuln_id, environment), output, render_blast_radius)
+    when = parse_timestamp(at) if at else None
+    emit(blast_radius(state(ctx).store(), vuln_id, environment, when), output,
+         render_blast_radius)
 
 
 def _render_vulns(data: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ import tempfile
 
 import typer
 
+from ..errors import UsageError
 from .context import state
 
 
@@ -16,6 +17,11 @@ def serve(
     port: int = typer.Option(8080, "--port", min=0, max=65535, help="port to listen on"),
     workers: int = typer.Option(1, "--workers", min=1, max=64,
                                 help="uvicorn worker processes"),
+    tls_cert: str | None = typer.Option(None, "--tls-cert", envvar="PROVENANCE_TLS_CERT",
+                                        help="PEM certificate chain: serve HTTPS (needed "
+                                        "by the admission webhook)"),
+    tls_key: str | None = typer.Option(None, "--tls-key", envvar="PROVENANCE_TLS_KEY",
+                                       help="PEM private key of --tls-cert"),
 ) -> None:
     """Serve the REST API (/v1, /healthz, /readyz, /metrics, /docs)."""
     import uvicorn
@@ -26,6 +32,11 @@ def serve(
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Counters from every worker process must add up at /metrics.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="provenance-metrics-")
+    if bool(tls_cert) != bool(tls_key):
+        raise UsageError("--tls-cert and --tls-key go together")
+    for path in (tls_cert, tls_key):
+        if path and not os.path.isfile(path):
+            raise UsageError(f"no such file: {path}", where="--tls-cert/--tls-key")
     uvicorn.run("provenance_linker.api.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False, lifespan="on",
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, ssl_certfile=tls_cert, ssl_keyfile=tls_key)

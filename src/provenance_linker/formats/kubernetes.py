@@ -48,6 +48,7 @@ class KubernetesRecord:
     workloads: list[Workload]
     skipped: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+    listed: bool = False  # the document is a List (a snapshot), not single objects
 
 
 def _at(value: Any, *keys: str) -> Any:
@@ -96,7 +97,7 @@ def _workload(obj: Mapping[str, Any], where: str) -> Workload:
     if not isinstance(spec, Mapping):
         raise InvalidDocument("expected an object", where=spec_path)
     containers = []
-    for section in ("initContainers", "containers"):
+    for section in ("initContainers", "containers", "ephemeralContainers"):
         entries = spec.get(section) or []
         if not isinstance(entries, list):
             raise InvalidDocument("expected a list", where=f"{spec_path}.{section}")
@@ -108,7 +109,8 @@ def _workload(obj: Mapping[str, Any], where: str) -> Workload:
     if obj.get("kind") == "Pod":
         status = _at(obj, "status")
         by_name = {c.name: c for c in containers}
-        for section in ("initContainerStatuses", "containerStatuses"):
+        for section in ("initContainerStatuses", "containerStatuses",
+                        "ephemeralContainerStatuses"):
             statuses = status.get(section) if isinstance(status, Mapping) else None
             for s in statuses if isinstance(statuses, list) else []:
                 if isinstance(s, Mapping) and s.get("name") in by_name and s.get("imageID"):
@@ -155,6 +157,8 @@ def parse(document: Document, options: ParseOptions) -> KubernetesRecord:
         raise InvalidDocument(f"malformed Kubernetes document: {exc}",
                               where=document.name) from exc
     objects = _objects(data, document.name)
+    listed = any(isinstance(d, Mapping) and str(d.get("kind", "")).endswith("List")
+                 for d in (data if isinstance(data, list) else [data]))
     if len(objects) > MAX_OBJECTS:
         raise LimitExceeded(f"{len(objects)} objects, over the limit of {MAX_OBJECTS}",
                             where=document.name)
@@ -179,4 +183,4 @@ def parse(document: Document, options: ParseOptions) -> KubernetesRecord:
     if not workloads:
         raise InvalidDocument("no workloads (Deployment, StatefulSet, DaemonSet, Pod, …) in "
                               "this document", where=document.name)
-    return KubernetesRecord(workloads=workloads, skipped=skipped)
+    return KubernetesRecord(workloads=workloads, skipped=skipped, listed=listed)

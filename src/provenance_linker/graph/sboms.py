@@ -25,6 +25,8 @@ from typing import Any
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
 
+_MANY_DOCUMENTS = 200  # above this, one listing of SBOM documents beats one read each
+
 
 @dataclass(frozen=True, slots=True)
 class SbomInfo:
@@ -69,20 +71,37 @@ def newest_first(candidates: Iterable[tuple[str, Mapping[str, Any], int]]
 def sboms_for(store: GraphStore, digest: str) -> list[SbomInfo]:
     """SBOMs describing the artifact, newest first; the first is current, the rest are
     superseded (kept as history)."""
-    edges = store.edges([EdgeKind.DESCRIBES], dst=[NodeRef(NodeKind.ARTIFACT, digest)])
+    return sboms_for_many(store, [digest]).get(digest, [])
+
+
+def sboms_for_many(store: GraphStore, digests: Iterable[str]) -> dict[str, list[SbomInfo]]:
+    """`sboms_for` of many artifacts with a constant number of reads."""
+    refs = [NodeRef(NodeKind.ARTIFACT, d) for d in sorted(set(digests))]
+    if not refs:
+        return {}
+    edges = store.edges([EdgeKind.DESCRIBES], dst=refs)
     keys = sorted({e.src.key for e in edges})
     nodes = store.get_many(NodeKind.SBOM, keys)
-    rows: list[tuple[str, Mapping[str, Any], int]] = []
-    ingested: dict[str, str] = {}
-    for key in keys:
-        doc = store.document(key)
-        node = nodes.get(key)
-        if doc is None or node is None:
-            continue
-        rows.append((key, node.props, doc.seq or 0))
-        ingested[key] = doc.ingested_at or ""
-    return [SbomInfo(key, dict(props), ingested[key], seq, index == 0)
-            for index, (key, props, seq) in enumerate(newest_first(rows))]
+    if len(keys) > _MANY_DOCUMENTS:
+        wanted = set(keys)
+        docs = {d.digest: d for d in store.documents("sbom") if d.digest in wanted}
+    else:
+        docs = {k: d for k in keys if (d := store.document(k)) is not None}
+    by_artifact: dict[str, set[str]] = {}
+    for e in edges:
+        by_artifact.setdefault(e.dst.key, set()).add(e.src.key)
+    out: dict[str, list[SbomInfo]] = {}
+    for art, sbom_keys in by_artifact.items():
+        rows: list[tuple[str, Mapping[str, Any], int]] = []
+        for key in sorted(sbom_keys):
+            doc = docs.get(key)
+            node = nodes.get(key)
+            if doc is None or node is None:
+                continue
+            rows.append((key, node.props, doc.seq or 0))
+        out[art] = [SbomInfo(key, dict(props), (docs[key].ingested_at or ""), seq, index == 0)
+                    for index, (key, props, seq) in enumerate(newest_first(rows))]
+    return out
 
 
 def current_sbom(store: GraphStore, digest: str) -> SbomInfo | None:

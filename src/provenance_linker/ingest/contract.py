@@ -22,6 +22,7 @@ class IngestOptions:
     artifact: ArtifactRef | None = None  # the subject, when the document does not say
     environment: str | None = None  # for deployments
     cluster: str | None = None  # for deployments: the cluster the snapshot came from
+    scope: str | None = None  # for deployments: cluster | namespace | workloads (guessed)
     limits: Limits = Limits()
     actor: Mapping[str, Any] | None = None  # who asked (recorded in the ledger)
 

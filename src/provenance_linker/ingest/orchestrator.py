@@ -15,6 +15,7 @@ from .. import formats
 from ..documents import Document, DocumentKind
 from ..errors import ProvenanceError, UnsupportedDocument
 from ..model import Batch
+from ..runtime.reevaluate import after_ingest
 from ..store.interface import GraphStore
 from ..store.ledger import LEDGER_STREAM
 from ..telemetry import events
@@ -57,6 +58,8 @@ BUILDERS: dict[DocumentKind, Builder] = {
 }
 # Enrichers run on every batch before it is applied (e.g. advisory matching).
 ENRICHERS: list[Enricher] = [match_new_packages]
+# Run after a new document is stored: re-judge what runs now (runtime/reevaluate.py).
+AFTER_APPLY: list[Callable[[GraphStore, Batch], None]] = [after_ingest]
 
 
 @dataclass(slots=True)
@@ -64,6 +67,16 @@ class _Context:
     store: GraphStore
     options: IngestOptions
     now: str
+
+
+def _after_apply(hook: Callable[[GraphStore, Batch], None], store: GraphStore,
+                 batch: Batch) -> None:
+    # The document is stored; a failing follow-up is logged, never undoes the ingest.
+    try:
+        hook(store, batch)
+    except Exception as exc:
+        get_logger().error(events.REEVALUATION_FAILED, document=batch.document.name,
+                           hook=getattr(hook, "__qualname__", str(hook)), error=str(exc))
 
 
 class Linker:
@@ -120,6 +133,9 @@ class Linker:
             log=[*batch.log, (LEDGER_STREAM, entry)],
         )
         result = self.store.apply(batch)
+        if result.created:
+            for hook in AFTER_APPLY:
+                _after_apply(hook, self.store, batch)
         return IngestReport(document.digest, document.name, str(document.kind),
                             str(document.format), created=result.created,
                             summary=built.summary, warnings=built.warnings)

@@ -4,7 +4,7 @@ From the packages the advisory (any of its alias ids) affects, walk up: the curr
 SBOMs listing them (with the dependency path from the SBOM root, via the SBOM's own
 DEPENDS_ON edges), the artifacts those SBOMs describe, then across images: a package
 that IS an affected artifact (a base image) makes the SBOMs listing it affected too.
-Finally the deployments whose latest snapshot RUNS an affected artifact. A VEX
+Finally the workloads that run an affected artifact now (or ran it at `--at`). A VEX
 statement (not_affected/fixed) for an artifact suppresses it, with the reason.
 """
 
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from ..graph.deployments import current_runs
 from ..graph.refs import names_of
 from ..graph.sboms import current_sboms
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..purls import PurlError, parse_purl
+from ..runtime.history import RunningImage, running_at, running_now
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
     primary,
@@ -102,8 +103,18 @@ def _dependency_paths(store: GraphStore, wanted: dict[str, set[str]]) -> dict[st
     return found
 
 
-def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
-                 ) -> dict[str, Any]:
+def _live(store: GraphStore, artifacts: dict[str, Any], at: datetime | None
+          ) -> list[RunningImage]:
+    """The workloads running an affected artifact now, or at `at` (runtime history)."""
+    if not artifacts:
+        return []
+    rows = running_now(store, artifacts) if at is None else [
+        r for r in running_at(store, at) if r.digest in artifacts]
+    return sorted(rows, key=lambda r: (r.deployment, r.digest, r.container))
+
+
+def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None,
+                 at: datetime | None = None) -> dict[str, Any]:
     ids, records = resolve_group(store, vuln_id)
     main = primary(records, vuln_id.strip())
     matches = real_matches(store.edges([EdgeKind.AFFECTED_BY], dst=[vref(i) for i in ids]))
@@ -115,7 +126,7 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
     names: dict[str, list[str]] = {}  # filled level by level, read once per artifact
     artifacts = _artifacts_through_images(store, bad, names)
     verdicts = vex_verdicts(store, artifacts, ids)
-    deployments = _deployments(store, artifacts, environment, verdicts, ids)
+    deployments = _deployments(store, artifacts, environment, verdicts, ids, at)
     running: dict[str, set[str]] = {}
     for d in deployments:
         running.setdefault(d["artifact"], set()).add(d["key"])
@@ -131,6 +142,7 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
             "deployments": sorted(running.get(digest, ()))})
     return {
         "query": vuln_id, "environment": environment,
+        "at": at.isoformat() if at else None,
         "vulnerability": vuln_summary(main, ids),
         "packages": [{"purl": k, "name": n.props.get("name"), "version": n.props.get("version"),
                       "ecosystem": n.props.get("ecosystem"), "fixed": bad[k].fixed,
@@ -171,32 +183,21 @@ def _artifacts_through_images(store: GraphStore, bad: dict[str, _Hit],
 
 def _deployments(store: GraphStore, artifacts: dict[str, dict[str, Any]],
                  environment: str | None, verdicts: Mapping[tuple[str, str], dict[str, Any]],
-                 ids: list[str]) -> list[dict[str, Any]]:
-    """Deployments running an affected artifact now (in `environment`, when given)."""
-    runs = store.edges([EdgeKind.RUNS], dst=[NodeRef(NodeKind.ARTIFACT, d)
-                                             for d in artifacts]) if artifacts else []
-    live = [e for e in current_runs(store, {e.src.key for e in runs})
-            if e.dst.key in artifacts]
-    dep_nodes = store.get_many(NodeKind.DEPLOYMENT, {e.src.key for e in live})
-    envs: dict[str, list[str]] = {}
-    in_edges = store.edges([EdgeKind.IN], src=[n.ref for n in dep_nodes.values()]) \
-        if dep_nodes else []
-    for e in in_edges:
-        envs.setdefault(e.src.key, []).append(e.dst.key)
+                 ids: list[str], at: datetime | None) -> list[dict[str, Any]]:
+    """Workloads running an affected artifact now, or at `at` (in `environment`, when
+    given)."""
     deployments: list[dict[str, Any]] = []
-    for e in sorted(live, key=lambda x: (x.src.key, x.dst.key)):
-        node = dep_nodes.get(e.src.key)
-        env_list = sorted(envs.get(e.src.key, []))
-        if environment and environment not in env_list:
+    for r in _live(store, artifacts, at):
+        if environment and environment != r.environment:
             continue
-        p = node.props if node else {}
+        art = artifacts[r.digest]
         deployments.append({
-            "key": e.src.key, "cluster": p.get("cluster"), "namespace": p.get("namespace"),
-            "kind": p.get("kind"), "name": p.get("name"), "environments": env_list,
-            "artifact": e.dst.key, "image": e.props.get("image"),
-            "container": e.props.get("container"),
-            "suppressed": suppression(verdicts, e.dst.key, ids),
-            "path": [_step("deployment", e.src.key), *artifacts[e.dst.key]["path"]]})
+            "key": r.deployment, "cluster": r.cluster, "namespace": r.namespace,
+            "kind": r.kind, "name": r.name,
+            "environments": [r.environment] if r.environment else [],
+            "artifact": r.digest, "image": r.image, "container": r.container,
+            "since": r.since, "suppressed": suppression(verdicts, r.digest, ids),
+            "path": [_step("deployment", r.deployment), *art["path"]]})
     return deployments
 
 

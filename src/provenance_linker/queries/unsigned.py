@@ -11,21 +11,30 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..model import EdgeKind, NodeKind, NodeRef
+from ..runtime.history import running_at, running_now
 from ..store.interface import GraphStore
 from ..trust.policy import Trust, judge_signature
 from ..trust.trust_store import TrustStore
 
 
 def unsigned_in_environment(store: GraphStore, environment: str, *,
-                            clock: Callable[[], datetime] | None = None
-                            ) -> list[dict[str, Any]]:
+                            clock: Callable[[], datetime] | None = None,
+                            at: datetime | None = None) -> list[dict[str, Any]]:
+    """What runs in ENV now (or ran at `at`, from the runtime history) without a
+    signature acceptable by today's trust store."""
     clock = clock or (lambda: datetime.now(UTC))
-    env = NodeRef(NodeKind.ENVIRONMENT, environment)
-    deployments = [e.src for e in store.edges([EdgeKind.IN], dst=[env])]
-    if not deployments:
+    if at is None:
+        env = NodeRef(NodeKind.ENVIRONMENT, environment)
+        deployments = [e.src.key for e in store.edges([EdgeKind.IN], dst=[env])]
+        if not deployments:
+            return []
+        runs = running_now(store, deployments=deployments)
+    else:
+        runs = [r for r in running_at(store, at) if r.environment == environment]
+    artifacts = sorted({NodeRef(NodeKind.ARTIFACT, r.digest) for r in runs},
+                       key=lambda r: r.key)
+    if not artifacts:
         return []
-    runs = store.edges([EdgeKind.RUNS], src=deployments)
-    artifacts = sorted({e.dst for e in runs}, key=lambda r: r.key)
     trust_store = TrustStore(store, clock=clock)
     trust = Trust(trust_store.keys(), trust_store.identities(), clock())
     evidence = store.edges([EdgeKind.SIGNS, EdgeKind.ATTESTS], dst=artifacts)
@@ -38,19 +47,14 @@ def unsigned_in_environment(store: GraphStore, environment: str, *,
         sig = props.get(edge.src.key)
         if sig is not None and judge_signature(sig, trust)[0]:
             signed.add(edge.dst.key)
-    deployment_nodes = store.get_many(NodeKind.DEPLOYMENT, {d.key for d in deployments})
     rows: list[dict[str, Any]] = []
-    for edge in sorted(runs, key=lambda e: (e.src.key, e.dst.key)):
-        if edge.dst.key in signed:
+    for r in sorted(runs, key=lambda x: (x.deployment, x.digest)):
+        if r.digest in signed:
             continue
-        node = deployment_nodes.get(edge.src.key)
-        dep = node.props if node else {}
-        image = str(edge.props.get("image") or "")
-        name = image.split("@", 1)[0]
-        row = {"artifact_name": f"{name}@{edge.dst.key}" if name else edge.dst.key,
-               "digest": edge.dst.key, "deployment": dep.get("name") or edge.src.key,
-               "namespace": dep.get("namespace"), "environment": environment,
-               "container": edge.props.get("container")}
+        row = {"artifact_name": f"{r.image}@{r.digest}" if r.image else r.digest,
+               "digest": r.digest, "deployment": r.name or r.deployment,
+               "namespace": r.namespace, "environment": environment,
+               "container": r.container, "since": r.since}
         if row not in rows:
             rows.append(row)
     return rows

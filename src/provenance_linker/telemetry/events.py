@@ -25,3 +25,15 @@ STORE_UNAVAILABLE = "graph_database_unavailable"
 # OCI registries (registry/): a request slower than the threshold, like `slow_query`.
 SLOW_REGISTRY = "slow_registry"
 REGISTRY_FETCHED = "registry_fetched"
+
+# Runtime: cluster watch, admission, re-evaluation (docs/runtime.md).
+COMPONENT_WATCHER = "cluster-watcher"
+VERDICT_CHANGED = "verdict_changed"
+ADMISSION_DECISION = "admission_decision"
+WORKLOAD_STARTED = "workload_started"
+WORKLOAD_CHANGED = "workload_changed"
+WORKLOAD_ENDED = "workload_ended"
+IMAGE_UNRESOLVED = "image_unresolved"
+WATCH_RECONNECT = "cluster_watch_reconnect"
+WATCH_RELIST = "cluster_watch_relist"
+REEVALUATION_FAILED = "reevaluation_failed"

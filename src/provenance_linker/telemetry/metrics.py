@@ -73,11 +73,54 @@ registry_fetch_duration_seconds = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
 
+# --- runtime: cluster watch, admission, quarantine, re-evaluation (docs/runtime.md) --------
+ADMISSION_DECISIONS_TOTAL = "provenance_admission_decisions_total"
+VERDICT_CHANGES_TOTAL = "provenance_verdict_changes_total"
+RUNNING_VERDICTS = "provenance_running_verdicts"
+QUARANTINED_DEPLOYMENTS = "provenance_quarantined_deployments"
+RUNNING_WORKLOADS = "provenance_running_workloads"
+UNRESOLVED_RUNNING_IMAGES = "provenance_unresolved_running_images"
+CLUSTER_WATCH_EVENTS_TOTAL = "provenance_cluster_watch_events_total"
+ADMISSION_LABELS = ("decision", "environment", "reason")
+VERDICT_CHANGE_LABELS = ("environment", "result")
+RUNNING_VERDICT_LABELS = ("environment", "result")
+QUARANTINED_LABELS = ("deployment", "namespace", "environment", "artifact", "quarantine")
+RUNNING_WORKLOAD_LABELS = ("environment",)
+UNRESOLVED_LABELS = ("deployment", "namespace", "container", "reason")
+WATCH_EVENT_LABELS = ("resource", "type")
+admission_decisions_total = Counter(
+    ADMISSION_DECISIONS_TOTAL.removesuffix("_total"),
+    "Admission decisions by decision (allow, deny, warn), environment and reason.",
+    ADMISSION_LABELS,
+)
+verdict_changes_total = Counter(
+    VERDICT_CHANGES_TOTAL.removesuffix("_total"),
+    "Running workloads whose verdict changed after new evidence, by new result.",
+    VERDICT_CHANGE_LABELS,
+)
+cluster_watch_events_total = Counter(
+    CLUSTER_WATCH_EVENTS_TOTAL.removesuffix("_total"),
+    "Kubernetes watch events processed by resource and type (incl. RELIST, RECONNECT).",
+    WATCH_EVENT_LABELS,
+)
+RUNTIME_METRIC_NAMES = (
+    ADMISSION_DECISIONS_TOTAL, VERDICT_CHANGES_TOTAL, RUNNING_VERDICTS,
+    QUARANTINED_DEPLOYMENTS, RUNNING_WORKLOADS, UNRESOLVED_RUNNING_IMAGES,
+    CLUSTER_WATCH_EVENTS_TOTAL,
+)
+RUNTIME_METRIC_LABELS: dict[str, tuple[str, ...]] = {
+    ADMISSION_DECISIONS_TOTAL: ADMISSION_LABELS, VERDICT_CHANGES_TOTAL: VERDICT_CHANGE_LABELS,
+    RUNNING_VERDICTS: RUNNING_VERDICT_LABELS, QUARANTINED_DEPLOYMENTS: QUARANTINED_LABELS,
+    RUNNING_WORKLOADS: RUNNING_WORKLOAD_LABELS, UNRESOLVED_RUNNING_IMAGES: UNRESOLVED_LABELS,
+    CLUSTER_WATCH_EVENTS_TOTAL: WATCH_EVENT_LABELS,
+}
+
 ALL_METRIC_NAMES = (
     VERIFICATIONS_TOTAL, SBOM_VULNERABILITIES, MALICIOUS_PACKAGES_DETECTED_TOTAL,
     HTTP_REQUEST_DURATION_SECONDS, SBOM_PROCESSING_QUEUE_SIZE, GRAPH_DATABASE_UP,
     UNAUTHORIZED_MODIFICATIONS_TOTAL, UNSIGNED_ARTIFACTS_IN_PRODUCTION,
     VERIFICATION_BYPASS_ACTIVE,
+    *RUNTIME_METRIC_NAMES,
 )
 
 UNAUTHORIZED_LABELS = ("route", "reason")
@@ -92,5 +135,6 @@ METRIC_LABELS: dict[str, tuple[str, ...]] = {
     UNAUTHORIZED_MODIFICATIONS_TOTAL: UNAUTHORIZED_LABELS,
     UNSIGNED_ARTIFACTS_IN_PRODUCTION: UNSIGNED_LABELS,
     VERIFICATION_BYPASS_ACTIVE: (),
+    **RUNTIME_METRIC_LABELS,
 }
 HISTOGRAMS = frozenset({HTTP_REQUEST_DURATION_SECONDS})

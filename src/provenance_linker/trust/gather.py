@@ -3,10 +3,11 @@ their recorded outcomes, builds and sources, the current SBOM, and its advisorie
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..graph.sboms import current_sbom
+from ..graph.sboms import sboms_for_many
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
 
@@ -21,50 +22,91 @@ class Evidence:
 
 
 def gather(store: GraphStore, digest: str) -> Evidence:
-    artifact = NodeRef(NodeKind.ARTIFACT, digest)
-    signed = store.edges([EdgeKind.SIGNS, EdgeKind.ATTESTS], dst=[artifact])
-    signatures: list[dict[str, Any]] = []
+    return gather_many(store, [digest])[digest]
+
+
+def gather_many(store: GraphStore, digests: Iterable[str]) -> dict[str, Evidence]:
+    """The evidence of many artifacts with a constant number of reads (re-evaluation
+    judges thousands at once)."""
+    wanted = sorted(set(digests))
+    arts = [NodeRef(NodeKind.ARTIFACT, d) for d in wanted]
+    signed = store.edges([EdgeKind.SIGNS, EdgeKind.ATTESTS], dst=arts) if arts else []
+    signer_nodes: dict[tuple[NodeKind, str], dict[str, Any]] = {}
     for kind in (NodeKind.SIGNATURE, NodeKind.ATTESTATION):
         keys = sorted({e.src.key for e in signed if e.src.kind == kind})
         for key, node in store.get_many(kind, keys).items():
-            signatures.append({**node.props, "key": key, "node": str(kind)})
-    builds: list[dict[str, Any]] = []
-    built = store.edges([EdgeKind.BUILT_BY], src=[artifact])
-    verified = {e.dst.key: bool(e.props.get("verified")) for e in built}
+            signer_nodes[(kind, key)] = {**node.props, "key": key, "node": str(kind)}
+    signatures: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+    for e in signed:
+        found = signer_nodes.get((e.src.kind, e.src.key))
+        if found is not None:
+            signatures.setdefault(e.dst.key, {})[(str(e.src.kind), e.src.key)] = found
+    built = store.edges([EdgeKind.BUILT_BY], src=arts) if arts else []
+    verified: dict[str, dict[str, bool]] = {}
     for e in built:
-        verified[e.dst.key] = verified[e.dst.key] or bool(e.props.get("verified"))
-    if verified:
-        build_refs = [NodeRef(NodeKind.BUILD, k) for k in sorted(verified)]
-        from_edges = store.edges([EdgeKind.FROM], src=build_refs)
-        sources = store.get_many(NodeKind.SOURCE, {e.dst.key for e in from_edges})
-        for key, node in store.get_many(NodeKind.BUILD, sorted(verified)).items():
-            build_sources = [dict(sources[e.dst.key].props) for e in from_edges
-                             if e.src.key == key and e.dst.key in sources]
-            builds.append({**node.props, "key": key, "verified": verified[key],
-                           "sources": build_sources})
-    sbom = current_sbom(store, digest)
-    return Evidence(digest, signatures, builds, sbom.as_dict() if sbom else None,
-                    _vulnerabilities(store, artifact, sbom.digest if sbom else None))
+        per = verified.setdefault(e.src.key, {})
+        per[e.dst.key] = per.get(e.dst.key, False) or bool(e.props.get("verified"))
+    build_keys = sorted({k for per in verified.values() for k in per})
+    build_nodes = store.get_many(NodeKind.BUILD, build_keys) if build_keys else {}
+    from_edges = store.edges([EdgeKind.FROM], src=[NodeRef(NodeKind.BUILD, k)
+                                                   for k in build_keys]) if build_keys else []
+    sources = store.get_many(NodeKind.SOURCE, {e.dst.key for e in from_edges}) \
+        if from_edges else {}
+    sources_of: dict[str, list[dict[str, Any]]] = {}
+    for e in from_edges:
+        if e.dst.key in sources:
+            sources_of.setdefault(e.src.key, []).append(dict(sources[e.dst.key].props))
+    current = {d: infos[0] for d, infos in sboms_for_many(store, wanted).items() if infos}
+    vulns = _vulnerabilities_many(store, {d: s.digest for d, s in current.items()})
+    out: dict[str, Evidence] = {}
+    for d in wanted:
+        builds: list[dict[str, Any]] = []
+        for key, is_verified in sorted(verified.get(d, {}).items()):
+            build = build_nodes.get(key)
+            if build is None:
+                continue
+            builds.append({**build.props, "key": key, "verified": is_verified,
+                           "sources": [dict(x) for x in sources_of.get(key, [])]})
+        sbom = current.get(d)
+        sigs = [v for (_, _), v in sorted(signatures.get(d, {}).items())]
+        out[d] = Evidence(d, sigs, builds, sbom.as_dict() if sbom else None, vulns.get(d, []))
+    return out
 
 
-def _vulnerabilities(store: GraphStore, artifact: NodeRef, sbom: str | None
-                     ) -> list[dict[str, Any]]:
-    if sbom is None:
-        return []
-    listed = store.edges([EdgeKind.LISTS], src=[NodeRef(NodeKind.SBOM, sbom)])
-    packages = [e.dst for e in listed]
+def _vulnerabilities_many(store: GraphStore, sbom_of: dict[str, str]
+                          ) -> dict[str, list[dict[str, Any]]]:
+    if not sbom_of:
+        return {}
+    listed = store.edges([EdgeKind.LISTS], src=[NodeRef(NodeKind.SBOM, s)
+                                                for s in sorted(set(sbom_of.values()))])
+    packages_of: dict[str, list[str]] = {}
+    for e in listed:
+        packages_of.setdefault(e.src.key, []).append(e.dst.key)
+    packages = sorted({e.dst.key for e in listed})
     if not packages:
-        return []
-    affected = store.edges([EdgeKind.AFFECTED_BY], src=packages)
+        return {}
+    affected = store.edges([EdgeKind.AFFECTED_BY], src=[NodeRef(NodeKind.PACKAGE, p)
+                                                        for p in packages])
     if not affected:
-        return []
-    vex = {e.dst.key: dict(e.props) for e in store.edges([EdgeKind.VEX], src=[artifact])}
+        return {}
+    by_package: dict[str, list[Any]] = {}
+    for e in affected:
+        by_package.setdefault(e.src.key, []).append(e)
+    arts = [NodeRef(NodeKind.ARTIFACT, a) for a in sorted(sbom_of)]
+    vex: dict[str, dict[str, dict[str, Any]]] = {}
+    for e in store.edges([EdgeKind.VEX], src=arts):
+        vex.setdefault(e.src.key, {})[e.dst.key] = dict(e.props)
     nodes = store.get_many(NodeKind.VULNERABILITY, {e.dst.key for e in affected})
-    found: list[dict[str, Any]] = []
-    for edge in affected:
-        node = nodes.get(edge.dst.key)
-        if node is None:
-            continue
-        found.append({**node.props, "id": node.key, "package": edge.src.key,
-                      "vex": vex.get(node.key)})
-    return found
+    out: dict[str, list[dict[str, Any]]] = {}
+    for art, sbom in sbom_of.items():
+        found: list[dict[str, Any]] = []
+        for package in packages_of.get(sbom, []):
+            for edge in by_package.get(package, []):
+                node = nodes.get(edge.dst.key)
+                if node is None:
+                    continue
+                found.append({**node.props, "id": node.key, "package": edge.src.key,
+                              "vex": vex.get(art, {}).get(node.key)})
+        if found:
+            out[art] = found
+    return out

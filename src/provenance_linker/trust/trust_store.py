@@ -6,6 +6,7 @@ State lives in store records so every replica shares it.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -42,6 +43,12 @@ def key_from_record(value: dict[str, Any]) -> TrustedKey:
                       revoke_reason=value.get("revoke_reason"))
 
 
+# Called after every change of keys, identities or roots, as (store, cause): the runtime
+# re-judges what runs now (runtime/reevaluate.py). Named, not imported: runtime/ imports
+# trust/, so an import back would be a cycle.
+CHANGE_HOOKS: list[str] = ["provenance_linker.runtime.reevaluate:after_trust_change"]
+
+
 class TrustStore:
     def __init__(self, store: GraphStore, *, clock: Callable[[], datetime] | None = None):
         self.store = store
@@ -49,6 +56,12 @@ class TrustStore:
 
     def now(self) -> str:
         return self._clock().isoformat()
+
+    def _changed(self, **cause: Any) -> None:
+        for target in CHANGE_HOOKS:
+            module, name = target.split(":")
+            getattr(importlib.import_module(module), name)(self.store,
+                                                           {"kind": "trust", **cause})
 
     # --- keys
     def add_key(self, data: bytes, where: str, *, name: str | None = None,
@@ -64,6 +77,7 @@ class TrustStore:
                  "not_after": parse_time(not_after, "--not-after"),
                  "added_at": existing.get("added_at") or self.now()}
         self.store.put_record(KEYS, kid, value)
+        self._changed(action="key.add", key_id=kid)
         return value
 
     def record(self, ident: str) -> dict[str, Any]:
@@ -91,11 +105,13 @@ class TrustStore:
             raise UsageError("the new key is the old key")
         old_value = {**old_value, "rotated_at": self.now(), "replaced_by": new_value["id"]}
         self.store.put_record(KEYS, old_value["id"], old_value)
+        self._changed(action="key.rotate", key_id=old_value["id"])
         return old_value, new_value
 
     def revoke(self, ident: str, reason: str) -> dict[str, Any]:
         value = {**self.record(ident), "revoked_at": self.now(), "revoke_reason": reason}
         self.store.put_record(KEYS, value["id"], value)
+        self._changed(action="key.revoke", key_id=value["id"], reason=reason)
         return value
 
     # --- keyless identities
@@ -110,6 +126,7 @@ class TrustStore:
         value = {"id": ident, "issuer": issuer, "subject": subject, "regex": regex,
                  "added_at": self.now()}
         self.store.put_record(IDENTITIES, ident, value)
+        self._changed(action="identity.trust", identity=ident)
         return value
 
     def identities(self) -> list[TrustedIdentity]:
@@ -117,7 +134,10 @@ class TrustStore:
                 for _, v in self.store.list_records(IDENTITIES)]
 
     def distrust_identity(self, ident: str) -> bool:
-        return self.store.delete_record(IDENTITIES, ident)
+        removed = self.store.delete_record(IDENTITIES, ident)
+        if removed:
+            self._changed(action="identity.distrust", identity=ident)
+        return removed
 
     # --- Sigstore trusted roots (the embedded production root is always present)
     def add_root(self, name: str, data: bytes, where: str) -> dict[str, Any]:
@@ -129,6 +149,7 @@ class TrustStore:
             raise InvalidDocument("not a Sigstore TrustedRoot", where=f"{where}: $.mediaType")
         value = {"name": name, "json": data.decode(), "added_at": self.now()}
         self.store.put_record(ROOTS, name, value)
+        self._changed(action="root.add", root=name)
         return value
 
     def roots(self) -> dict[str, str]:
