@@ -1,7 +1,13 @@
 """Affected-version matching: OSV `ranges` and `versions`, in each ecosystem's own order.
 
 Versions are compared with a well-kept library per ecosystem: `packaging` (PEP 440)
-for PyPI, `univers` for the rest. Events of a range are pre-parsed once
+for PyPI, `univers` for most others, and our own `apk_version` for Alpine (univers'
+Alpine order contradicts itself). Only `<` and `==` of a parsed version are used, never
+`<=`/`>=`: a property test (tests/unit/test_version_order_properties.py) holds every
+parser to a total order, and the range walk must not depend on a comparator whose
+`<=` disagrees with its `<`. SemVer build metadata (`+…`) is dropped before parsing,
+as SemVer precedence ignores it (univers orders it neither below, equal nor above).
+Events of a range are pre-parsed once
 (`AffectedSpec.compile`), so matching a package version is a walk over a short sorted
 list. A version that cannot be parsed in its ecosystem never matches a range (the
 explicit `versions` list still matches it by exact text).
@@ -18,6 +24,8 @@ from packaging.version import InvalidVersion
 from packaging.version import Version as Pep440Version
 from univers import versions as uv
 
+from .apk_version import ApkVersion
+
 # Comparable version objects; univers and packaging both order with < and ==.
 Parsed = Any
 Parser = Callable[[str], Parsed]
@@ -27,8 +35,20 @@ def _pypi(text: str) -> Parsed:
     return Pep440Version(text)
 
 
+def _without_build(text: str) -> str:
+    return text.split("+", 1)[0]
+
+
 def _go(text: str) -> Parsed:
+    text = _without_build(text)
     return uv.GolangVersion(text if text.startswith("v") else "v" + text)
+
+
+def _semver_family(cls: type[uv.Version]) -> Parser:
+    def parse(text: str) -> Parsed:
+        return cls(_without_build(text))
+
+    return parse
 
 
 def _univers(cls: type[uv.Version]) -> Parser:
@@ -41,25 +61,25 @@ def _univers(cls: type[uv.Version]) -> Parser:
 # OSV base ecosystem (the part before ':') -> version parser.
 PARSERS: dict[str, Parser] = {
     "PyPI": _pypi,
-    "npm": _univers(uv.SemverVersion),
+    "npm": _semver_family(uv.SemverVersion),
     "Maven": _univers(uv.MavenVersion),
     "Go": _go,
-    "crates.io": _univers(uv.SemverVersion),
+    "crates.io": _semver_family(uv.SemverVersion),
     "RubyGems": _univers(uv.RubygemsVersion),
     "NuGet": _univers(uv.NugetVersion),
     "Debian": _univers(uv.DebianVersion),
     "Ubuntu": _univers(uv.DebianVersion),
-    "Alpine": _univers(uv.AlpineLinuxVersion),
-    "Packagist": _univers(uv.ComposerVersion),
-    "Hex": _univers(uv.SemverVersion),
-    "Pub": _univers(uv.SemverVersion),
+    "Alpine": ApkVersion,
+    "Packagist": _semver_family(uv.ComposerVersion),
+    "Hex": _semver_family(uv.SemverVersion),
+    "Pub": _semver_family(uv.SemverVersion),
     "Red Hat": _univers(uv.RpmVersion),
     "Rocky Linux": _univers(uv.RpmVersion),
     "AlmaLinux": _univers(uv.RpmVersion),
     "SUSE": _univers(uv.RpmVersion),
     "openSUSE": _univers(uv.RpmVersion),
 }
-_SEMVER: Parser = _univers(uv.SemverVersion)
+_SEMVER: Parser = _semver_family(uv.SemverVersion)
 
 
 def base_ecosystem(ecosystem: str) -> str:
@@ -113,15 +133,16 @@ class CompiledRange:
         return all(e.kind == "introduced" and e.version is None for e in self.events)
 
     def contains(self, version: Parsed) -> bool:
+        # Only `<` of the parsed versions: "event <= version" is "not version < event".
         affected = False
         for event in self.events:
             if event.kind == "introduced":
-                if event.version is None or event.version <= version:
+                if event.version is None or not version < event.version:
                     affected = True
                 else:
                     break
             elif event.kind in ("fixed", "limit"):
-                if event.version <= version:
+                if not version < event.version:
                     affected = False
                 else:
                     break
