@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
-from ..model import EdgeKind, NodeKind, NodeRef
+from ..model import EdgeKind, Node, NodeKind, NodeRef
 from ..refs import ArtifactRef, resolve
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
@@ -24,6 +24,7 @@ from ..vulns.graphview import (
     vex_verdicts,
     vuln_summary,
 )
+from ..vulns.ranges import CATCH_ALL_NOT_APPLIED, AffectedSpec, base_ecosystem
 from ..vulns.severity import LEVELS, RANK, at_least
 
 MAX_IMAGE_LEVELS = 8
@@ -69,7 +70,10 @@ def findings(store: GraphStore, packages: dict[str, str]) -> list[dict[str, Any]
             continue
         rep = groups[e.dst.key]
         row = merged.setdefault((e.src.key, rep), {"package": e.src.key, "advisories": set(),
-                                                  "fixed": [], "reason": e.props.get("reason")})
+                                                  "fixed": [], "reason": e.props.get("reason"),
+                                                  "all_versions_claim": None})
+        row["all_versions_claim"] = row["all_versions_claim"] or e.props.get(
+            "all_versions_claim")
         row["advisories"].add(e.dst.key)
         row["fixed"] += [f for f in e.props.get("fixed") or [] if f not in row["fixed"]]
     out = []
@@ -83,6 +87,7 @@ def findings(store: GraphStore, packages: dict[str, str]) -> list[dict[str, Any]
                     "version": pkg.props.get("version") if pkg else None,
                     "ecosystem": pkg.props.get("ecosystem") if pkg else None,
                     "fixed": row["fixed"], "advisories": sorted(row["advisories"]),
+                    "match": row["reason"], "all_versions_claim": row["all_versions_claim"],
                     "artifact": packages[purl]})
     return sorted(out, key=lambda r: (-RANK.get(r["severity"] or "", -1), r["id"],
                                       r["package"]))
@@ -120,7 +125,7 @@ def malicious(store: GraphStore) -> dict[str, Any]:
     records = [n for n in store.find(NodeKind.VULNERABILITY, {"malicious": True})
                if not n.props.get("withdrawn")]
     if not records:
-        return {"records": 0, "findings": []}
+        return {"records": 0, "findings": [], "not_applied": []}
     matches = real_matches(store.edges([EdgeKind.AFFECTED_BY], dst=[n.ref for n in records]))
     pkgs = store.get_many(NodeKind.PACKAGE, {e.src.key for e in matches})
     listing = store.edges([EdgeKind.LISTS], dst=[n.ref for n in pkgs.values()]) if pkgs else []
@@ -141,5 +146,35 @@ def malicious(store: GraphStore) -> dict[str, Any]:
                      "name": pkg.props.get("name") if pkg else None,
                      "version": pkg.props.get("version") if pkg else None,
                      "ecosystem": pkg.props.get("ecosystem") if pkg else None,
+                     "match": e.props.get("reason"),
+                     "all_versions_claim": e.props.get("all_versions_claim"),
                      "artifacts": [{"digest": a, "names": names.get(a, [])} for a in arts]})
-    return {"records": len(records), "findings": rows}
+    matched = {(e.dst.key, e.src.key) for e in matches}
+    return {"records": len(records), "findings": rows,
+            "not_applied": unapplied_claims(store, records, matched)}
+
+
+def unapplied_claims(store: GraphStore, records: list[Node],
+                     matched: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Packages in the graph that a record's set-aside catch-all range would flag: the
+    record lists exact versions, these versions are not among them."""
+    rows = []
+    for record in records:
+        for entry in record.props.get("affected") or []:
+            spec = AffectedSpec.compile(str(entry.get("ecosystem") or ""),
+                                        str(entry.get("name") or ""),
+                                        list(entry.get("versions") or []),
+                                        list(entry.get("ranges") or []))
+            if not spec.catch_all_ignored:
+                continue
+            base = base_ecosystem(spec.ecosystem)
+            for pkg in store.find(NodeKind.PACKAGE, {"name": spec.name}):
+                version = pkg.props.get("version")
+                if (not version or pkg.props.get("ecosystem") != base
+                        or (record.key, pkg.key) in matched):
+                    continue
+                rows.append({"advisory": record.key, "package": pkg.key,
+                             "name": spec.name, "version": version, "ecosystem": base,
+                             "listed_versions": sorted(spec.versions),
+                             "reason": CATCH_ALL_NOT_APPLIED})
+    return sorted(rows, key=lambda r: (r["advisory"], r["package"]))

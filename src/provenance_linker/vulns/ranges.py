@@ -219,12 +219,20 @@ class _SortKey:
         return cast(bool, a.version < b.version)
 
 
+# Said wherever a record's catch-all range was set aside for its explicit versions list.
+CATCH_ALL_NOT_APPLIED = (
+    "the record also claims every version (a range introduced at 0 with no end), but it "
+    "lists exact versions: only the listed versions are matched, since such records are "
+    "usually narrowed to the compromised releases and keep a stale catch-all range")
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     affected: bool
     reason: str  # "versions" | "range" | "git"
     range: dict[str, Any] | None = None  # the matched range as written
     fixed: tuple[str, ...] = ()
+    catch_all_ignored: bool = False  # the entry's catch-all range was set aside
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +244,7 @@ class AffectedSpec:
     versions: frozenset[str]
     ranges: tuple[CompiledRange, ...]
     raw_ranges: tuple[dict[str, Any], ...]
+    catch_all_ignored: bool = False  # a catch-all range set aside for `versions`
 
     @classmethod
     def compile(cls, ecosystem: str, name: str, versions: Sequence[str],
@@ -248,13 +257,15 @@ class AffectedSpec:
                 compiled.append(c)
                 raws.append(dict(raw))
         listed = frozenset(normalize_version_text(ecosystem, v) for v in versions)
+        ignored = False
         if listed:
-            # Trust an explicit list over a catch-all range: malware records pair
-            # "introduced 0" with the exact bad releases.
+            # Trust an explicit list over a catch-all range (see CATCH_ALL_NOT_APPLIED);
+            # without a list the catch-all range applies.
             keep = [i for i, c in enumerate(compiled) if not c.catch_all]
+            ignored = len(keep) < len(compiled)
             compiled = [compiled[i] for i in keep]
             raws = [raws[i] for i in keep]
-        return cls(ecosystem, name, listed, tuple(compiled), tuple(raws))
+        return cls(ecosystem, name, listed, tuple(compiled), tuple(raws), ignored)
 
     def fixed(self) -> tuple[str, ...]:
         out: list[str] = []
@@ -266,7 +277,7 @@ class AffectedSpec:
     def match(self, version: str, commit: str | None = None) -> Verdict | None:
         text = normalize_version_text(self.ecosystem, version) if version else ""
         if text and text in self.versions:
-            return Verdict(True, "versions", None, self.fixed())
+            return Verdict(True, "versions", None, self.fixed(), self.catch_all_ignored)
         for raw, compiled in zip(self.raw_ranges, self.ranges, strict=True):
             if compiled.type == "GIT":
                 if commit and compiled.git_verdict(commit):
@@ -282,5 +293,6 @@ class AffectedSpec:
             except TypeError:
                 hit = False
             if hit:
-                return Verdict(True, "range", raw, tuple(compiled.fixed_versions()))
+                return Verdict(True, "range", raw, tuple(compiled.fixed_versions()),
+                               self.catch_all_ignored)
         return None
