@@ -112,7 +112,9 @@ def vulns_for_artifact(store: GraphStore, ref: ArtifactRef | str,
         (suppressed if vex else active).append({**r, "suppressed": vex})
     counts: dict[str, int] = {level: sum(1 for r in active if r["severity"] == level)
                               for level in LEVELS}
-    counts["unknown"] = sum(1 for r in active if not r["severity"])
+    # A malicious finding is counted once, as malicious, not also as an unrated flaw.
+    counts["unknown"] = sum(1 for r in active if not r["severity"] and not r["malicious"])
+    counts["malicious"] = sum(1 for r in active if r["malicious"])
     return {"artifact": {"digest": digest, "names": names_of(store, [digest]).get(digest, [])},
             "min_severity": min_severity, "packages": len(packages),
             "vulnerabilities": active, "suppressed": suppressed,

@@ -15,6 +15,7 @@ from ..documents import Document
 from ..formats.osv import OsvRecord
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
+from .hash_match import hash_anchors, hash_edge, packages_with_hashes
 from .matcher import (
     TYPE_OF_ECOSYSTEM,
     anchor_key,
@@ -129,6 +130,15 @@ def advisory_batch(record: OsvRecord, document: Document, store: GraphStore
             edges.append(Edge(EdgeKind.AFFECTED_BY, NodeRef(NodeKind.PACKAGE, key), vuln,
                               {"anchor": True, "entries": entries}))
         matched = _matches(store, record, vuln)
+        hash_nodes, anchors = hash_anchors(record, vuln)
+        nodes.extend(hash_nodes)
+        edges.extend(anchors)
+        by_name = {e.src.key for e in matched}
+        matched += [hash_edge(pkg, vuln, version, anchor.props, anchor.src.key[7:])
+                    for anchor, pkg, version in packages_with_hashes(store, anchors)
+                    if pkg.key not in by_name]
         summary["matched_packages"] = len({e.src.key for e in matched})
+        if anchors:
+            summary["integrity_hashes"] = len(anchors)
         edges.extend(matched)
     return Batch(document=info, nodes=nodes, edges=edges, replaces=replaces), summary, warnings
