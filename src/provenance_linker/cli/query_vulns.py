@@ -77,6 +77,9 @@ def _render_vulns(data: dict[str, Any]) -> None:
         console.print(table("Suppressed by VEX", ["id", "package", "VEX"],
                             [[r["id"], r["package"], _vex_text(r["suppressed"])]
                              for r in data["suppressed"]]))
+    for eco, odd in data["unparseable_versions"].items():
+        console.print(f"[yellow]{odd['count']} {eco} version(s) cannot be ordered[/] (no "
+                      f"range can match them): {', '.join(odd['packages'])}", highlight=False)
     counts = ", ".join(f"{k} {v}" for k, v in data["counts"].items() if v)
     console.print(f"{len(data['vulnerabilities'])} findings in {data['packages']} packages"
                   f"{': ' + counts if counts else ''}", highlight=False)

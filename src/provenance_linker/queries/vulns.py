@@ -26,6 +26,7 @@ from ..vulns.graphview import (
 )
 from ..vulns.ranges import CATCH_ALL_NOT_APPLIED, AffectedSpec, base_ecosystem
 from ..vulns.severity import LEVELS, RANK, at_least
+from ..vulns.version_check import unparseable
 
 MAX_IMAGE_LEVELS = 8
 
@@ -115,8 +116,13 @@ def vulns_for_artifact(store: GraphStore, ref: ArtifactRef | str,
     # A malicious finding is counted once, as malicious, not also as an unrated flaw.
     counts["unknown"] = sum(1 for r in active if not r["severity"] and not r["malicious"])
     counts["malicious"] = sum(1 for r in active if r["malicious"])
+    nodes = store.get_many(NodeKind.PACKAGE, packages)
+    odd = unparseable((k, str(n.props.get("ecosystem") or ""), str(n.props.get("version") or ""))
+                      for k, n in nodes.items())
     return {"artifact": {"digest": digest, "names": names_of(store, [digest]).get(digest, [])},
             "min_severity": min_severity, "packages": len(packages),
+            "unparseable_versions": {eco: {"count": len(p), "packages": p}
+                                     for eco, p in odd.items()},
             "vulnerabilities": active, "suppressed": suppressed,
             "malicious": [r for r in active if r["malicious"]],
             "counts": counts}

@@ -25,7 +25,7 @@ from .matcher import (
     release_of_purl,
     spec_from_props,
 )
-from .ranges import base_ecosystem
+from .ranges import base_ecosystem, compile_range, parser_for
 from .severity import assess
 
 MAX_MATCH_LOOKUPS = 10_000  # distinct package names one advisory may look up
@@ -58,6 +58,21 @@ def vulnerability_props(record: OsvRecord, document: str) -> dict[str, Any]:
     return props
 
 
+def unorderable_ranges(record: OsvRecord) -> list[str]:
+    """A SEMVER/ECOSYSTEM range whose versions cannot be ordered never matches: say so."""
+    out = []
+    for i, a in enumerate(record.affected):
+        if parser_for(a.ecosystem) is None:
+            continue
+        for j, raw in enumerate(a.ranges):
+            if str(raw.get("type", "")).upper() in ("SEMVER", "ECOSYSTEM") \
+                    and compile_range(a.ecosystem, raw) is None:
+                out.append(f"{record.id}: affected[{i}].ranges[{j}] ({a.ecosystem} {a.name}) "
+                           "has versions that cannot be ordered in the ecosystem; the range "
+                           "is not used for matching")
+    return out
+
+
 def _is_newer(new: str, old: str) -> bool:
     new_t, old_t = parse_time(new), parse_time(old)
     if new_t is None or old_t is None:
@@ -88,7 +103,7 @@ def _matches(store: GraphStore, record: OsvRecord, vuln: NodeRef) -> list[Edge]:
 def advisory_batch(record: OsvRecord, document: Document, store: GraphStore
                    ) -> tuple[Batch, dict[str, Any], list[str]]:
     vuln = NodeRef(NodeKind.VULNERABILITY, record.id)
-    warnings = list(record.warnings)
+    warnings = [*record.warnings, *unorderable_ranges(record)]
     info = DocumentInfo(digest=document.digest, kind=str(document.kind),
                         format=str(document.format), name=document.name,
                         meta={"size": document.size, "advisory": record.id,

@@ -19,6 +19,7 @@ from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..purls import PurlError, oci_digest, parse_purl
 from ..refs import resolve
 from ..store.interface import GraphStore
+from .version_check import summary_of, unparseable, warnings_for
 
 if TYPE_CHECKING:
     from ..linker import BuildContext, Built
@@ -112,12 +113,23 @@ def cyclonedx_vex(entries: Sequence[Mapping[str, Any]], subject: str | None
     return nodes, edges, warnings
 
 
+def with_version_check(built: Built) -> Built:
+    """Warn about (and count per ecosystem) package versions no range can match."""
+    found = unparseable((n.key, str(n.props.get("ecosystem") or ""),
+                         str(n.props.get("version") or ""))
+                        for n in built.batch.nodes if n.kind == NodeKind.PACKAGE)
+    if found:
+        built.summary["unparseable_versions"] = summary_of(found)
+        built.warnings.extend(warnings_for(found))
+    return built
+
+
 def build_sbom(record: SbomRecord, document: Document, ctx: BuildContext) -> Built:
     """The SBOM builder plus the VEX statements embedded in a CycloneDX BOM."""
     from ..linker import Built
     from ..linker import build_sbom as base_build
 
-    built = base_build(record, document, ctx)
+    built = with_version_check(base_build(record, document, ctx))
     entries = getattr(record, "vulnerabilities", None) or []
     if not entries:
         return built
