@@ -18,7 +18,7 @@ from ..refs import resolve
 from .engine import VerifyContext, verify_item
 from .keys import TrustStore
 from .outcome import INVALID, UNVERIFIED, Outcome
-from .slsa import is_provenance, parse_provenance
+from .slsa import build_key, is_provenance, parse_provenance
 
 MAX_MATERIAL_BYTES = 1024 * 1024  # items kept for re-verification when a key arrives
 MAX_ITEMS = 10_000  # signed items per document (each costs a signature check)
@@ -132,7 +132,8 @@ def build_nodes(predicate_type: str, predicate: dict[str, Any],
                 subjects: Sequence[tuple[str, str]], outcome: Outcome
                 ) -> tuple[list[Node], list[Edge]]:
     prov = parse_provenance(predicate_type, predicate)
-    build = Node(NodeKind.BUILD, prov.key, {**prov.props(), "predicate_type": predicate_type})
+    key = build_key(predicate_type, predicate, [d for _, d in subjects])
+    build = Node(NodeKind.BUILD, key, {**prov.props(), "predicate_type": predicate_type})
     nodes = [build]
     edges = [Edge(EdgeKind.BUILT_BY, NodeRef(NodeKind.ARTIFACT, d), build.ref,
                   {"verified": outcome.ok}) for _, d in subjects]
