@@ -88,9 +88,10 @@ def build_openvex(record: VexRecord, document: Document, ctx: BuildContext) -> B
     return Built(batch, summary, warnings)
 
 
-def cyclonedx_vex(entries: Sequence[Mapping[str, Any]], subject: str | None
-                  ) -> tuple[list[Node], list[Edge], list[str]]:
-    """VEX edges from CycloneDX `vulnerabilities[]` entries that carry an analysis."""
+def cyclonedx_vex(entries: Sequence[Mapping[str, Any]], subject: str | None,
+                  issued: str = "") -> tuple[list[Node], list[Edge], list[str]]:
+    """VEX edges from CycloneDX `vulnerabilities[]` entries that carry an analysis; a
+    statement without its own time takes the BOM's (`issued`)."""
     nodes: list[Node] = []
     edges: list[Edge] = []
     warnings: list[str] = []
@@ -106,11 +107,28 @@ def cyclonedx_vex(entries: Sequence[Mapping[str, Any]], subject: str | None
             warnings.append(f"VEX analysis of {vuln} not linked: the SBOM has no subject digest")
             continue
         n, e = _vex_edge(subject, vuln, status, str(analysis.get("justification") or ""),
-                         str(analysis.get("detail") or ""), str(entry.get("updated") or ""),
+                         str(analysis.get("detail") or ""),
+                         str(entry.get("updated") or analysis.get("lastUpdated") or issued),
                          "cyclonedx")
         nodes += n
         edges.append(e)
     return nodes, edges, warnings
+
+
+def _vex_only(built: Built, entries: Sequence[Mapping[str, Any]], subject: str | None,
+              issued: str) -> Built:
+    """A BOM with VEX statements and no components is a VEX document: it asserts its
+    statements about the subject and nothing else, so it never becomes the subject's
+    current SBOM (which would leave the artifact with no packages)."""
+    from ..linker import Built
+
+    nodes, edges, warnings = cyclonedx_vex(entries, subject, issued)
+    batch = Batch(document=built.batch.document, nodes=nodes, edges=edges)
+    summary = {"vex_only": True, "subject": subject, "statements": len(entries),
+               "vex_edges": len(edges)}
+    return Built(batch, summary, [*warnings, "a CycloneDX BOM with VEX statements and no "
+                                  "components is read as VEX only: it is not an SBOM of "
+                                  f"{subject or 'its subject'}"])
 
 
 def with_version_check(built: Built) -> Built:
@@ -135,7 +153,9 @@ def build_sbom(record: SbomRecord, document: Document, ctx: BuildContext) -> Bui
         return built
     batch = built.batch
     subject = next((e.dst.key for e in batch.edges if e.kind == EdgeKind.DESCRIBES), None)
-    nodes, edges, warnings = cyclonedx_vex(entries, subject)
+    if not record.components:
+        return _vex_only(built, entries, subject, record.created or "")
+    nodes, edges, warnings = cyclonedx_vex(entries, subject, record.created or "")
     if not edges and not warnings:
         return built
     batch = Batch(document=batch.document, nodes=[*batch.nodes, *nodes],
