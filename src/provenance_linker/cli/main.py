@@ -30,6 +30,7 @@ from . import (  # noqa: F401
     verify,
 )
 from . import demo as demo_cmd
+from . import feeds as feeds_cmd  # advisory feeds (#12)
 from . import queue as queue_cmd
 from .context import AppState
 from .errors import report
@@ -58,6 +59,8 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(bypass_cmd.app, name="bypass")
 app.add_typer(policy_cmd.app, name="policy")
 app.command("verify")(verify.verify)
+
+app.add_typer(feeds_cmd.app, name="feeds")
 
 
 def _version(value: bool) -> None:

@@ -21,3 +21,7 @@ MEMORY_LEAK = "memory leak suspected"
 DOCUMENT_INGESTED = "document_ingested"
 DOCUMENT_REFUSED = "document_refused"
 STORE_UNAVAILABLE = "graph_database_unavailable"
+
+# Advisory feeds (feeds sync, the worker's feed schedule).
+FEED_SYNCED = "feed_synced"
+FEED_SYNC_FAILED = "feed_sync_failed"
