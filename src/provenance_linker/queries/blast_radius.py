@@ -21,6 +21,7 @@ from ..vulns.graphview import (
     current_sboms,
     names_of,
     primary,
+    rated,
     real_matches,
     resolve_group,
     suppression,
@@ -169,7 +170,7 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
             "deployments": sorted(running.get(digest, ()))})
     return {
         "query": vuln_id, "environment": environment,
-        "vulnerability": vuln_summary(main, ids),
+        "vulnerability": vuln_summary(main, ids, rated(records.values())),
         "packages": [{"purl": k, "name": n.props.get("name"), "version": n.props.get("version"),
                       "ecosystem": n.props.get("ecosystem"), "fixed": bad[k].fixed,
                       "advisory": bad[k].advisory}

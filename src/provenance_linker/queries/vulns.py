@@ -14,6 +14,7 @@ from ..model import EdgeKind, Node, NodeKind, NodeRef
 from ..refs import ArtifactRef, resolve
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
+    alias_ratings,
     current_sboms,
     group_ids,
     is_record,
@@ -64,6 +65,7 @@ def findings(store: GraphStore, packages: dict[str, str]) -> list[dict[str, Any]
     for vid, rep in groups.items():
         members.setdefault(rep, set()).add(vid)
     pkg_nodes = store.get_many(NodeKind.PACKAGE, packages)
+    ratings = alias_ratings(store, vulns)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for e in matches:
         node = vulns.get(e.dst.key)
@@ -81,7 +83,8 @@ def findings(store: GraphStore, packages: dict[str, str]) -> list[dict[str, Any]
     for (purl, rep), row in merged.items():
         group = sorted(members.get(rep, {rep}))
         records = {k: vulns[k] for k in row["advisories"] if is_record(vulns.get(k))}
-        summary = vuln_summary(primary(records), group)
+        main = primary(records)
+        summary = vuln_summary(main, group, ratings.get(main.key))
         pkg = pkg_nodes.get(purl)
         out.append({**summary, "package": purl,
                     "package_name": pkg.props.get("name") if pkg else None,

@@ -9,6 +9,7 @@ from typing import Any
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..queries.sboms import current_sbom
 from ..store.interface import GraphStore
+from ..vulns.graphview import alias_ratings, effective_severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +61,12 @@ def _vulnerabilities(store: GraphStore, artifact: NodeRef, sbom: str | None
         return []
     vex = {e.dst.key: dict(e.props) for e in store.edges([EdgeKind.VEX], src=[artifact])}
     nodes = store.get_many(NodeKind.VULNERABILITY, {e.dst.key for e in affected})
+    ratings = alias_ratings(store, nodes)  # a record without CVSS is rated as its aliases
     found: list[dict[str, Any]] = []
     for edge in affected:
         node = nodes.get(edge.dst.key)
         if node is None:
             continue
-        found.append({**node.props, "id": node.key, "package": edge.src.key,
-                      "vex": vex.get(node.key)})
+        found.append({**node.props, **effective_severity(node, ratings.get(node.key)),
+                      "id": node.key, "package": edge.src.key, "vex": vex.get(node.key)})
     return found
