@@ -26,7 +26,7 @@ PARSERS: dict[Format, str] = {
     Format.SPDX_TAG_VALUE: "provenance_linker.formats.spdx_tagvalue:parse",
     Format.SPDX_XML: "provenance_linker.formats.spdx:parse_xml_document",
     Format.SPDX_RDF: "provenance_linker.formats.spdx:parse_rdf",
-    Format.SPDX3_JSONLD: "provenance_linker.formats.spdx:parse_spdx3",
+    Format.SPDX3_JSONLD: "provenance_linker.formats.spdx3:parse",
     Format.SIGSTORE_BUNDLE: "provenance_linker.formats.sigstore_bundle:parse",
     Format.DSSE: "provenance_linker.formats.dsse:parse",
     Format.INTOTO_STATEMENT: "provenance_linker.formats.intoto:parse",
