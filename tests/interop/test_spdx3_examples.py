@@ -135,3 +135,22 @@ def test_spdx3_ingests_end_to_end(cli: Any) -> None:
     assert result.code == 0, result.err
     [report] = result.json()["ingested"]
     assert report["format"] == "spdx3-jsonld" and report["summary"]["packages"] == 5
+
+
+def test_cdxgen_spdx3_output_reads_as_its_cyclonedx_output() -> None:
+    spdx3, cdx = _read("cdxgen-12.8.4-npm.spdx3.json"), _read("cdxgen-12.8.4-npm.cdx.json")
+    assert spdx3.spec_version == "3.0.1"
+    assert [(s.name, s.version, s.purl) for s in spdx3.subjects] == [
+        (s.name, s.version, s.purl) for s in cdx.subjects]
+    assert {(c.purl, c.version, c.hashes) for c in spdx3.components} == {
+        (c.purl, c.version, c.hashes) for c in cdx.components}
+    assert len(spdx3.components) == 2
+
+    def purl_pairs(record: SbomRecord) -> set[tuple[str | None, str | None]]:
+        purls = {c.ref: c.purl for c in record.components}
+        purls.update({s.ref: s.purl for s in record.subjects if s.ref})
+        return {(purls.get(a), purls.get(b)) for a, b in record.dependencies}
+
+    assert purl_pairs(spdx3) == purl_pairs(cdx) == {
+        ("pkg:npm/demo-app@1.0.0", "pkg:npm/lodash@4.17.20"),
+        ("pkg:npm/demo-app@1.0.0", "pkg:npm/left-pad@1.3.0")}
