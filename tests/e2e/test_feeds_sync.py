@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 from provenance_linker.documents import Limits
+from provenance_linker.jobs.feed_http import HttpFetcher
+from provenance_linker.jobs.feed_sync import run_every, sources_for, sync
 from provenance_linker.model import NodeKind, NodeRef
 from provenance_linker.store import open_store
-from provenance_linker.vulns.feed_http import HttpFetcher
-from provenance_linker.vulns.feed_sync import run_every, sources_for, sync
 
 from ..support.feed_mirror import serve_mirror
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from provenance_linker.demo import demo_images
+from provenance_linker.demo.samples import demo_images
+from provenance_linker.demo.signing import dsse_envelope, generate_key, public_pem, slsa_provenance
 from provenance_linker.model import NodeKind
 from provenance_linker.store import open_store
-from provenance_linker.trust.signing import dsse_envelope, generate_key, public_pem, slsa_provenance
 
 RUN = "https://github.com/acme/payments/actions/runs/4242/attempts/1"
 BUILDER_A = "https://github.com/acme/ci/.github/workflows/api.yml@refs/tags/v3"

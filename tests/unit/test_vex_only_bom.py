@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from provenance_linker.graph.refs import ArtifactRef
+from provenance_linker.graph.sboms import current_sboms
 from provenance_linker.queries.blast_radius import blast_radius
 from provenance_linker.queries.vulns import vulns_for_artifact
-from provenance_linker.refs import ArtifactRef
 from provenance_linker.store.interface import GraphStore
-from provenance_linker.vulns.graphview import current_sboms
 
 from .test_vuln_graph import LOG4J, LOG4J_EVENTS, bom, ingest, log4j_purl, osv
 

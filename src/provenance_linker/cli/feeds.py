@@ -1,8 +1,8 @@
 """Reading advisory feeds: files, directories, and OSV's per-ecosystem `all.zip`.
 
 Each archive member is one document, named `archive.zip!member.json`. Archives are
-checked as a whole before anything is read (`vulns.feed_archive`: sizes, ratio, member
-names, symbolic links); `feeds sync` pulls them from a mirror (`vulns.feed_sync`).
+checked as a whole before anything is read (`jobs.feed_archive`: sizes, ratio, member
+names, symbolic links); `feeds sync` pulls them from a mirror (`jobs.feed_sync`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import typer
 
 from ..documents import Document, Limits, load
 from ..errors import InvalidDocument, LimitExceeded, UsageError
-from ..vulns.feed_archive import ArchiveLimits, is_zip, open_archive, read_member
-from ..vulns.feed_http import HttpFetcher
-from ..vulns.feed_sync import FeedSource, sources_for, sync
+from ..jobs.feed_archive import ArchiveLimits, is_zip, open_archive, read_member
+from ..jobs.feed_http import HttpFetcher
+from ..jobs.feed_sync import FeedSource, sources_for, sync
 from .context import state
 from .files import expand, read_document
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
@@ -59,7 +59,7 @@ def iter_feed_documents(paths: Sequence[Path], limits: Limits
             yield path, None, exc
 
 
-# `provenance-linker feeds sync`: the mirror client (vulns.feed_sync does the work).
+# `provenance-linker feeds sync`: the mirror client (jobs.feed_sync does the work).
 app = typer.Typer(help="Advisory feeds: pull OSV archives from a mirror.", no_args_is_help=True)
 MIRROR_ENV = "PROVENANCE_FEED_MIRROR"
 ECOSYSTEMS_ENV = "PROVENANCE_FEED_ECOSYSTEMS"

@@ -10,15 +10,16 @@ from typing import Any
 
 import typer
 
-from .. import worker as worker_core
 from ..documents import Limits
-from ..jobs import JobQueue, JobState, open_queue, purge_stuck, queue_url_for, retry
+from ..jobs import open_queue, queue_url_for
+from ..jobs import worker as worker_core
+from ..jobs.feed_http import HttpFetcher
+from ..jobs.feed_sync import run_every, sync
+from ..jobs.interface import JobQueue, JobState, purge_stuck, retry
 from ..store import open_store
 from ..telemetry import events
 from ..telemetry import logging as tlog
 from ..telemetry.memory import RssWatch
-from ..vulns.feed_http import HttpFetcher
-from ..vulns.feed_sync import run_every, sync
 from .context import AppState, state
 from .feeds import feed_sources
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table

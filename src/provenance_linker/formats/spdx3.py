@@ -30,9 +30,9 @@ from typing import Any
 
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
-from . import ParseOptions
 from .base import SbomRecord
 from .jsonio import loads
+from .options import ParseOptions
 from .spdx_fast import DOCUMENT_ID, read_document
 
 SPEC_PREFIX = "spdx.org/rdf/3"

@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
+from ..graph.refs import ArtifactRef, names_of, resolve
+from ..graph.sboms import current_sboms
 from ..model import EdgeKind, Node, NodeKind, NodeRef
-from ..refs import ArtifactRef, resolve
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
     alias_ratings,
-    current_sboms,
     group_ids,
     is_record,
-    names_of,
     primary,
     real_matches,
     suppression,

@@ -77,7 +77,8 @@ Ingest = Callable[[Any], Any]  # Document -> IngestReport
 
 
 def _default_ingest(store: GraphStore, limits: Limits) -> Ingest:
-    from ..linker import IngestOptions, Linker
+    from ..ingest.contract import IngestOptions
+    from ..ingest.orchestrator import Linker
 
     linker, options = Linker(store), IngestOptions(limits=limits)
     return lambda document: linker.ingest(document, options)

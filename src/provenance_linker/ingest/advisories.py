@@ -15,8 +15,7 @@ from ..documents import Document
 from ..formats.osv import OsvRecord
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from .hash_match import hash_anchors, hash_edge, packages_with_hashes
-from .matcher import (
+from ..vulns.matcher import (
     TYPE_OF_ECOSYSTEM,
     anchor_key,
     commit_of,
@@ -25,8 +24,10 @@ from .matcher import (
     release_of_purl,
     spec_from_props,
 )
-from .ranges import base_ecosystem, compile_range, parser_for
-from .severity import assess
+from ..vulns.ranges import base_ecosystem, compile_range, parser_for
+from ..vulns.severity import assess
+from .contract import BuildContext, Built
+from .hash_match import hash_anchors, hash_edge, packages_with_hashes
 
 MAX_MATCH_LOOKUPS = 10_000  # distinct package names one advisory may look up
 
@@ -157,3 +158,8 @@ def advisory_batch(record: OsvRecord, document: Document, store: GraphStore
             summary["integrity_hashes"] = len(anchors)
         edges.extend(matched)
     return Batch(document=info, nodes=nodes, edges=edges, replaces=replaces), summary, warnings
+
+
+def build_advisory(record: OsvRecord, document: Document, ctx: BuildContext) -> Built:
+    batch, summary, warnings = advisory_batch(record, document, ctx.store)
+    return Built(batch, summary, warnings)
