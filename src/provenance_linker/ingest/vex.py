@@ -114,15 +114,21 @@ def cyclonedx_vex(entries: Sequence[Mapping[str, Any]], subject: str | None,
 
 def _vex_only(built: Built, entries: Sequence[Mapping[str, Any]], subject: str | None,
               issued: str) -> Built:
-    """A BOM with VEX statements and no components is a VEX document: it asserts its
-    statements about the subject and nothing else, so it never becomes the subject's
-    current SBOM (which would leave the artifact with no packages)."""
+    """A BOM with VEX statements and no components is a VEX document: the Sbom node
+    records it, but it does not DESCRIBE its subject, so it never becomes the subject's
+    current SBOM (which would leave the artifact with no packages); its statements
+    apply to the subject."""
     nodes, edges, warnings = cyclonedx_vex(entries, subject, issued)
-    batch = Batch(document=built.batch.document, nodes=nodes, edges=edges)
-    summary = {"vex_only": True, "subject": subject, "statements": len(entries),
-               "vex_edges": len(edges)}
-    return Built(batch, summary, [*warnings, "a CycloneDX BOM with VEX statements and no "
-                                  "components is read as VEX only: it is not an SBOM of "
+    base = built.batch
+    kept = [n if n.kind != NodeKind.SBOM else Node(n.kind, n.key, {**n.props, "vex_only": True})
+            for n in base.nodes]
+    batch = Batch(document=base.document, nodes=[*kept, *nodes],
+                  edges=[*(e for e in base.edges if e.kind != EdgeKind.DESCRIBES), *edges],
+                  replaces=base.replaces, log=base.log)
+    summary = {**built.summary, "vex_only": True, "vex_edges": len(edges)}
+    return Built(batch, summary, [*built.warnings, *warnings,
+                                  "a CycloneDX BOM with VEX statements and no components is "
+                                  "read as VEX only: it is not an SBOM of "
                                   f"{subject or 'its subject'}"])
 
 
