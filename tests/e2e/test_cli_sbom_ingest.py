@@ -48,3 +48,18 @@ def test_strict_refuses_invalid_files_and_exits_1(cli: Any, corpus: Path) -> Non
     table = cli("ingest", "sbom", "--strict", str(invalid))
     assert table.code == 1
     assert "refused:" in table.out and "schema validation failed" in table.out
+
+
+def test_strict_validates_documents_already_ingested_leniently(cli: Any, corpus: Path) -> None:
+    invalid = sorted(p for p in (corpus / "sbom/invalid").iterdir() if p.is_file())
+    accepted = [p for p in invalid if cli("ingest", "sbom", str(p)).code == 0]
+    assert accepted, "some invalid SBOMs are readable in lenient mode"
+    for path in accepted:
+        again = cli("ingest", "sbom", "--strict", str(path), "--output", "json")
+        assert again.code == 1, (path.name, again.out)
+        data = again.json()
+        assert isinstance(data, dict)
+        assert data["ingested"] == [] and len(data["refused"]) == 1
+        assert path.name in data["refused"][0]["error"]
+    unchanged = cli("ingest", "sbom", str(accepted[0]), "--output", "json")
+    assert unchanged.code == 0  # lenient mode still answers "already ingested"

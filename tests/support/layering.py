@@ -34,7 +34,9 @@ ALLOWED: Mapping[tuple[str, str], frozenset[str]] = {
     ("ingest", "trust"): frozenset({"trust.engine", "trust.evidence_nodes", "trust.outcome",
                                     "trust.slsa", "trust.trust_store"}),
     ("ingest", "vulns"): frozenset({"vulns.matcher", "vulns.ranges", "vulns.severity",
-                                    "vulns.suppression"}),
+                                    "vulns.suppression", "vulns.version_check"}),
+    # the verify gate rates findings as the queries do (alias-inherited severity)
+    ("trust", "vulns"): frozenset({"vulns.graphview"}),
     # the queue worker ingests documents and audits what it did
     ("jobs", "ingest"): frozenset({"ingest.contract", "ingest.orchestrator"}),
     ("jobs", "access"): frozenset({"access.audit"}),

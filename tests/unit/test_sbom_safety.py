@@ -11,7 +11,7 @@ import pytest
 from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.demo.spdx import spdx_sbom
 from provenance_linker.documents import Format, Limits, load
-from provenance_linker.errors import InvalidDocument, LimitExceeded, UnsupportedDocument
+from provenance_linker.errors import InvalidDocument, LimitExceeded
 from provenance_linker.ingest.contract import IngestOptions
 from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import Batch
@@ -140,11 +140,13 @@ def test_utf16_spdx_reads_like_utf8(store: GraphStore) -> None:
         assert Linker(store).ingest(document).summary["packages"] == 7
 
 
-def test_spdx3_is_detected_and_refused_clearly(store: GraphStore) -> None:
+def test_malformed_spdx3_is_refused_and_changes_nothing(store: GraphStore) -> None:
+    before = store.content_digest()
     data = orjson.dumps({"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld",
-                         "@graph": []})
-    with pytest.raises(UnsupportedDocument, match=r"SPDX 3\.0 JSON-LD is not supported"):
+                         "@graph": [1]})
+    with pytest.raises(InvalidDocument, match=r"element must be an object"):
         _ingest(store, data)
+    assert store.content_digest() == before and store.documents() == []
 
 
 def test_a_failure_part_way_leaves_the_store_exactly_as_before(store: GraphStore) -> None:

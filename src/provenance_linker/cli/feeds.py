@@ -1,59 +1,27 @@
 """Reading advisory feeds: files, directories, and OSV's per-ecosystem `all.zip`.
 
 Each archive member is one document, named `archive.zip!member.json`. Archives are
-bounded before anything is read: member count, each member's size, the total, and the
-compression ratio (a zip bomb is refused as a whole, nothing from it is ingested).
-Sizes are enforced again while reading, since headers can lie.
+checked as a whole before anything is read (`jobs.feed_archive`: sizes, ratio, member
+names, symbolic links); `feeds sync` pulls them from a mirror (`jobs.feed_sync`).
 """
 
 from __future__ import annotations
 
-import zipfile
+import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import typer
 
 from ..documents import Document, Limits, load
-from ..errors import InvalidDocument, LimitExceeded
+from ..errors import InvalidDocument, LimitExceeded, UsageError
+from ..jobs.feed_archive import ArchiveLimits, is_zip, open_archive, read_member
+from ..jobs.feed_http import HttpFetcher
+from ..jobs.feed_sync import FeedSource, sources_for, sync
+from .context import state
 from .files import expand, read_document
-
-ZIP_MAGIC = b"PK\x03\x04"
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveLimits:
-    max_members: int = 1_000_000
-    max_member_bytes: int = 16 * 1024 * 1024
-    max_total_bytes: int = 8 * 1024 * 1024 * 1024
-    max_ratio: int = 100  # uncompressed / compressed, for members over 1 MiB
-
-
-def is_zip(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(4) == ZIP_MAGIC
-    except OSError:
-        return False
-
-
-def _check(archive: zipfile.ZipFile, where: str, limits: ArchiveLimits) -> list[zipfile.ZipInfo]:
-    members = [m for m in archive.infolist() if not m.is_dir()]
-    if len(members) > limits.max_members:
-        raise LimitExceeded(f"archive has {len(members)} members, over the limit of "
-                            f"{limits.max_members}", where=where)
-    total = 0
-    for m in members:
-        if m.file_size > 1024 * 1024 and m.file_size > limits.max_ratio * max(m.compress_size, 1):
-            raise LimitExceeded(f"member expands {m.file_size // max(m.compress_size, 1)}x; "
-                                "refusing a likely zip bomb", where=f"{where}!{m.filename}")
-        if m.file_size > limits.max_member_bytes:
-            raise LimitExceeded(f"member is {m.file_size} bytes, over the limit of "
-                                f"{limits.max_member_bytes}", where=f"{where}!{m.filename}")
-        total += m.file_size
-    if total > limits.max_total_bytes:
-        raise LimitExceeded(f"archive expands to {total} bytes, over the limit of "
-                            f"{limits.max_total_bytes}", where=where)
-    return members
+from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
 
 def iter_archive(path: Path, limits: Limits, archive_limits: ArchiveLimits | None = None
@@ -63,29 +31,18 @@ def iter_archive(path: Path, limits: Limits, archive_limits: ArchiveLimits | Non
                                                                   16 * 1024 * 1024))
     where = str(path)
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield path, None, InvalidDocument(f"not a readable zip archive: {exc}", where=where)
+        archive, members = open_archive(path, where, bounds)
+    except (InvalidDocument, LimitExceeded) as exc:
+        yield path, None, exc
         return
     with archive:
-        try:
-            members = _check(archive, where, bounds)
-        except LimitExceeded as exc:
-            yield path, None, exc
-            return
         for member in members:
             label = Path(f"{where}!{member.filename}")
             try:
-                with archive.open(member) as handle:
-                    data = handle.read(bounds.max_member_bytes + 1)
-                if len(data) > bounds.max_member_bytes or len(data) != member.file_size:
-                    raise LimitExceeded("member size differs from its header",
-                                        where=str(label))
+                data = read_member(archive, member, str(label), bounds)
                 yield label, load(data, str(label), limits), None
-            except (InvalidDocument, zipfile.BadZipFile, OSError, RuntimeError) as exc:
-                error = exc if isinstance(exc, InvalidDocument) else InvalidDocument(
-                    f"cannot read archive member: {exc}", where=str(label))
-                yield label, None, error
+            except InvalidDocument as exc:
+                yield label, None, exc
 
 
 def iter_feed_documents(paths: Sequence[Path], limits: Limits
@@ -100,3 +57,58 @@ def iter_feed_documents(paths: Sequence[Path], limits: Limits
             yield path, read_document(path, limits), None
         except InvalidDocument as exc:
             yield path, None, exc
+
+
+# `provenance-linker feeds sync`: the mirror client (jobs.feed_sync does the work).
+app = typer.Typer(help="Advisory feeds: pull OSV archives from a mirror.", no_args_is_help=True)
+MIRROR_ENV = "PROVENANCE_FEED_MIRROR"
+ECOSYSTEMS_ENV = "PROVENANCE_FEED_ECOSYSTEMS"
+
+
+def feed_sources(mirror: str | None, ecosystems: list[str] | None, malicious: bool
+                 ) -> list[FeedSource]:
+    mirror = mirror or os.environ.get(MIRROR_ENV)
+    if not mirror:
+        raise UsageError("no feed mirror configured",
+                         hint=f"pass --mirror URL or set {MIRROR_ENV}")
+    names = ecosystems or [e.strip() for e in os.environ.get(ECOSYSTEMS_ENV, "").split(",")
+                           if e.strip()]
+    if not names and not malicious:
+        raise UsageError("no feed to sync", hint=f"pass --ecosystem NAME (repeatable), set "
+                         f"{ECOSYSTEMS_ENV}, or --malicious")
+    return sources_for(mirror, names, malicious)
+
+
+def _render(data: dict[str, Any]) -> None:
+    console.print(table("Feeds", ["source", "status", "records", "new", "replaced",
+                                  "unchanged", "refused"],
+                        [[r["source"], r["status"], r["records"], r["new"], r["replaced"],
+                          r["unchanged"], len(r["refused"])] for r in data["feeds"]]))
+    for r in data["feeds"]:
+        if r["error"]:
+            console.print(f"[red]{r['source']}[/]: {r['error']}", highlight=False)
+        for item in r["refused"][:20]:
+            console.print(f"refused: {item['error']}", highlight=False)
+
+
+@app.command("sync")
+def sync_command(
+    ctx: typer.Context,
+    mirror: str | None = typer.Option(None, "--mirror", help=f"mirror base URL (or {MIRROR_ENV})"
+                                      "; archives at <mirror>/<ecosystem>/all.zip"),
+    ecosystem: list[str] | None = typer.Option(None, "--ecosystem", "-e",
+                                               help="OSV ecosystem, repeatable (or "
+                                               f"{ECOSYSTEMS_ENV}=PyPI,npm)"),
+    malicious: bool = typer.Option(False, "--malicious",
+                                   help="also <mirror>/malicious-packages/all.zip"),
+    timeout: float = typer.Option(60.0, "--timeout", min=1.0, help="seconds per request"),
+    output: OutputFormat = OUTPUT_OPTION,
+) -> None:
+    """Pull changed OSV archives (ETag/If-Modified-Since) and ingest new or newer records."""
+    st = state(ctx)
+    sources = feed_sources(mirror, ecosystem, malicious)
+    reports = sync(st.store(), sources, HttpFetcher(timeout=timeout), limits=st.settings.limits)
+    data = {"feeds": [r.as_dict() for r in reports]}
+    emit(data, output, _render)
+    if any(r.status in ("refused", "failed") for r in reports):
+        raise typer.Exit(1)

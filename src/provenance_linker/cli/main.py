@@ -32,6 +32,7 @@ from . import (  # noqa: F401
     verify,
 )
 from . import demo as demo_cmd
+from . import feeds as feeds_cmd  # advisory feeds (#12)
 from . import queue as queue_cmd
 from .context import AppState
 from .errors import report
@@ -63,6 +64,8 @@ app.command("verify")(verify.verify)
 # runtime: cluster watch and quarantine (docs/runtime.md)
 app.command("watch-cluster")(runtime_cmd.watch_cluster)
 app.add_typer(runtime_cmd.quarantine_app, name="quarantine")
+
+app.add_typer(feeds_cmd.app, name="feeds")
 
 
 def _version(value: bool) -> None:

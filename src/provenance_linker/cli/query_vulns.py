@@ -74,10 +74,17 @@ def _render_vulns(data: dict[str, Any]) -> None:
              ", ".join(r["aliases"])] for r in data["vulnerabilities"]]
     console.print(table("Vulnerabilities", ["id", "severity", "malicious", "package",
                                             "fixed in", "aliases"], rows))
+    for r in data["vulnerabilities"]:
+        if r.get("all_versions_claim"):
+            console.print(f"[yellow]{r['id']}[/] on {r['package']}: {r['all_versions_claim']}",
+                          highlight=False)
     if data["suppressed"]:
         console.print(table("Suppressed by VEX", ["id", "package", "VEX"],
                             [[r["id"], r["package"], _vex_text(r["suppressed"])]
                              for r in data["suppressed"]]))
+    for eco, odd in data["unparseable_versions"].items():
+        console.print(f"[yellow]{odd['count']} {eco} version(s) cannot be ordered[/] (no "
+                      f"range can match them): {', '.join(odd['packages'])}", highlight=False)
     counts = ", ".join(f"{k} {v}" for k, v in data["counts"].items() if v)
     console.print(f"{len(data['vulnerabilities'])} findings in {data['packages']} packages"
                   f"{': ' + counts if counts else ''}", highlight=False)
@@ -102,6 +109,16 @@ def _render_malicious(data: dict[str, Any]) -> None:
                         [[r["advisory"], r["ecosystem"], r["name"], r["version"],
                           ", ".join((a["names"] or [a["digest"]])[0] for a in r["artifacts"])]
                          for r in data["findings"]]))
+    claims = {r["advisory"]: r["all_versions_claim"] for r in data["findings"]
+              if r["all_versions_claim"]}
+    for advisory, claim in sorted(claims.items()):
+        console.print(f"[yellow]{advisory}[/]: {claim}", highlight=False)
+    if data["not_applied"]:
+        console.print(table("Claimed by a catch-all range that was not applied",
+                            ["advisory", "ecosystem", "package", "version", "listed versions"],
+                            [[r["advisory"], r["ecosystem"], r["name"], r["version"],
+                              ", ".join(r["listed_versions"])] for r in data["not_applied"]]))
+        console.print(data["not_applied"][0]["reason"], highlight=False)
     console.print(f"{len(data['findings'])} detections from {data['records']} active "
                   "malicious-package records", highlight=False)
 

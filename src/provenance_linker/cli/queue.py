@@ -10,13 +10,18 @@ from typing import Any
 
 import typer
 
+from ..documents import Limits
 from ..jobs import open_queue, queue_url_for
 from ..jobs import worker as worker_core
+from ..jobs.feed_http import HttpFetcher
+from ..jobs.feed_sync import run_every, sync
 from ..jobs.interface import JobQueue, JobState, purge_stuck, retry
+from ..store import open_store
 from ..telemetry import events
 from ..telemetry import logging as tlog
 from ..telemetry.memory import RssWatch
 from .context import AppState, state
+from .feeds import feed_sources
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
 app = typer.Typer(help="The SBOM processing queue: status, jobs, retries, stuck jobs.",
@@ -90,6 +95,10 @@ def worker(
     poll: float = typer.Option(0.5, "--poll", min=0.01, help="idle poll interval, seconds"),
     max_jobs: int | None = typer.Option(None, "--max-jobs", min=1,
                                         help="exit after this many jobs"),
+    feeds_every: float = typer.Option(0.0, "--feeds-every", min=0.0,
+                                      help="also run `feeds sync` every this many seconds "
+                                      "(mirror and ecosystems from PROVENANCE_FEED_MIRROR, "
+                                      "PROVENANCE_FEED_ECOSYSTEMS; 0: off)"),
 ) -> None:
     """Process uploaded documents from the queue (component sbom-processor)."""
     st = state(ctx)
@@ -104,11 +113,34 @@ def worker(
                                       limits=st.settings.limits)
     watch = RssWatch(_memory_warn_bytes())
     watch.start()
+    feeds = start_feed_schedule(st.settings.db_url, feeds_every, st.settings.limits, stop) \
+        if feeds_every else None
     try:
         worker_core.run(q, st.store(), config, stop=stop, max_jobs=max_jobs)
     finally:
+        stop.set()
+        if feeds is not None:
+            feeds.join(timeout=30)
         watch.stop()
         q.close()
+
+
+def start_feed_schedule(db_url: str, interval: float, limits: Limits,
+                        stop: threading.Event) -> threading.Thread:
+    """The worker's feed schedule: `feeds sync` every `interval` seconds on its own store
+    connection, until the worker stops."""
+    sources = feed_sources(None, None, os.environ.get("PROVENANCE_FEED_MALICIOUS") == "1")
+
+    def loop() -> None:
+        store = open_store(db_url)
+        try:
+            run_every(interval, stop, lambda: sync(store, sources, HttpFetcher(), limits=limits))
+        finally:
+            store.close()
+
+    thread = threading.Thread(target=loop, name="feed-sync", daemon=True)
+    thread.start()
+    return thread
 
 
 def _memory_warn_bytes() -> int:

@@ -19,6 +19,7 @@ from . import (
     osv,
     sigstore_bundle,
     spdx,
+    spdx3,
     spdx_fast,
     spdx_tagvalue,
 )
@@ -34,7 +35,7 @@ PARSERS: dict[Format, Callable[[Document, ParseOptions], Any]] = {
     Format.SPDX_TAG_VALUE: spdx_tagvalue.parse,
     Format.SPDX_XML: spdx.parse_xml_document,
     Format.SPDX_RDF: spdx.parse_rdf,
-    Format.SPDX3_JSONLD: spdx.parse_spdx3,
+    Format.SPDX3_JSONLD: spdx3.parse,
     Format.SIGSTORE_BUNDLE: sigstore_bundle.parse,
     Format.DSSE: dsse.parse,
     Format.INTOTO_STATEMENT: intoto.parse,

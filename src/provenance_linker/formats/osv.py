@@ -22,6 +22,7 @@ from ..errors import InvalidDocument, LimitExceeded
 from .options import ParseOptions
 
 _PEP503 = re.compile(r"[-_.]+")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 MALICIOUS_PREFIX = "MAL-"
 
 
@@ -32,6 +33,9 @@ class OsvAffected:
     purl: str | None
     versions: tuple[str, ...]
     ranges: tuple[dict[str, Any], ...]
+    # SHA-256 of the package's release files, where the record gives them
+    # (malicious-packages: affected[].database_specific.indicators.package_integrity).
+    sha256: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -140,7 +144,23 @@ def _affected(entry: Any, index: int, where: str, max_items: int) -> OsvAffected
     purl = package.get("purl")
     return OsvAffected(ecosystem, normalize_name(ecosystem, name),
                        purl if isinstance(purl, str) else None, tuple(versions),
-                       tuple(dict(r) for r in ranges))
+                       tuple(dict(r) for r in ranges), _integrity_sha256(entry))
+
+
+def _integrity_sha256(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    """Release-file SHA-256 digests an entry names; anything malformed is skipped (the
+    block is database-specific, not part of the OSV schema)."""
+    specific = entry.get("database_specific")
+    indicators = specific.get("indicators") if isinstance(specific, Mapping) else None
+    files = indicators.get("package_integrity") if isinstance(indicators, Mapping) else None
+    out: list[str] = []
+    for item in files if isinstance(files, list) else []:
+        hashes = item.get("hashes") if isinstance(item, Mapping) else None
+        value = hashes.get("sha256") if isinstance(hashes, Mapping) else None
+        if isinstance(value, str) and _SHA256.fullmatch(value.lower()) \
+                and value.lower() not in out:
+            out.append(value.lower())
+    return tuple(out)
 
 
 def record_from_object(obj: Any, where: str, options: ParseOptions) -> OsvRecord:

@@ -24,9 +24,10 @@ from ..vulns.matcher import (
     release_of_purl,
     spec_from_props,
 )
-from ..vulns.ranges import base_ecosystem
+from ..vulns.ranges import base_ecosystem, compile_range, parser_for
 from ..vulns.severity import assess
 from .contract import BuildContext, Built
+from .hash_match import hash_anchors, hash_edge, packages_with_hashes
 
 MAX_MATCH_LOOKUPS = 10_000  # distinct package names one advisory may look up
 
@@ -56,6 +57,21 @@ def vulnerability_props(record: OsvRecord, document: str) -> dict[str, Any]:
     # Explicit empty values, not None: a revision must overwrite what an older one said.
     props.update({k: ("" if v is None else v) for k, v in sev.items()})
     return props
+
+
+def unorderable_ranges(record: OsvRecord) -> list[str]:
+    """A SEMVER/ECOSYSTEM range whose versions cannot be ordered never matches: say so."""
+    out = []
+    for i, a in enumerate(record.affected):
+        if parser_for(a.ecosystem) is None:
+            continue
+        for j, raw in enumerate(a.ranges):
+            if str(raw.get("type", "")).upper() in ("SEMVER", "ECOSYSTEM") \
+                    and compile_range(a.ecosystem, raw) is None:
+                out.append(f"{record.id}: affected[{i}].ranges[{j}] ({a.ecosystem} {a.name}) "
+                           "has versions that cannot be ordered in the ecosystem; the range "
+                           "is not used for matching")
+    return out
 
 
 def _is_newer(new: str, old: str) -> bool:
@@ -88,7 +104,7 @@ def _matches(store: GraphStore, record: OsvRecord, vuln: NodeRef) -> list[Edge]:
 def advisory_batch(record: OsvRecord, document: Document, store: GraphStore
                    ) -> tuple[Batch, dict[str, Any], list[str]]:
     vuln = NodeRef(NodeKind.VULNERABILITY, record.id)
-    warnings = list(record.warnings)
+    warnings = [*record.warnings, *unorderable_ranges(record)]
     info = DocumentInfo(digest=document.digest, kind=str(document.kind),
                         format=str(document.format), name=document.name,
                         meta={"size": document.size, "advisory": record.id,
@@ -130,7 +146,16 @@ def advisory_batch(record: OsvRecord, document: Document, store: GraphStore
             edges.append(Edge(EdgeKind.AFFECTED_BY, NodeRef(NodeKind.PACKAGE, key), vuln,
                               {"anchor": True, "entries": entries}))
         matched = _matches(store, record, vuln)
+        hash_nodes, anchors = hash_anchors(record, vuln)
+        nodes.extend(hash_nodes)
+        edges.extend(anchors)
+        by_name = {e.src.key for e in matched}
+        matched += [hash_edge(pkg, vuln, version, anchor.props, anchor.src.key[7:])
+                    for anchor, pkg, version in packages_with_hashes(store, anchors)
+                    if pkg.key not in by_name]
         summary["matched_packages"] = len({e.src.key for e in matched})
+        if anchors:
+            summary["integrity_hashes"] = len(anchors)
         edges.extend(matched)
     return Batch(document=info, nodes=nodes, edges=edges, replaces=replaces), summary, warnings
 

@@ -14,6 +14,16 @@ from ..model import Batch, Edge, EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from ..vulns.matcher import anchor_key, commit_of, match_entries, release_of_purl, spec_from_props
 from ..vulns.ranges import AffectedSpec, base_ecosystem
+from .hash_match import hash_edge, is_hash_anchor
+
+
+def _hashed_packages(batch: Batch) -> dict[str, list[str]]:
+    """sha256:… artifact -> the batch's packages that are it (`Package -IS-> Artifact`)."""
+    out: dict[str, list[str]] = {}
+    for e in batch.edges:
+        if e.kind == EdgeKind.IS and e.dst.key.startswith("sha256:"):
+            out.setdefault(e.dst.key, []).append(e.src.key)
+    return out
 
 
 def match_new_packages(store: GraphStore, batch: Batch) -> Batch:
@@ -29,12 +39,13 @@ def match_new_packages(store: GraphStore, batch: Batch) -> Batch:
             continue
         by_anchor.setdefault(anchor_key(str(eco), str(name)), []).append(
             (node.key, str(version), dict(props)))
-    if not by_anchor:
+    hashed = _hashed_packages(batch)
+    if not by_anchor and not hashed:
         return batch
     anchors = [NodeRef(NodeKind.PACKAGE, key) for key in by_anchor]
     added: list[Edge] = []
     seen: set[tuple[str, str, str | None]] = set()
-    for edge in store.edges([EdgeKind.AFFECTED_BY], src=anchors):
+    for edge in store.edges([EdgeKind.AFFECTED_BY], src=anchors) if anchors else []:
         if not edge.props.get("anchor") or edge.doc == batch.document.digest:
             continue
         name = edge.src.key
@@ -53,6 +64,20 @@ def match_new_packages(store: GraphStore, batch: Batch) -> Batch:
                 seen.add(marker)
                 added.append(Edge(EdgeKind.AFFECTED_BY, NodeRef(NodeKind.PACKAGE, pkg_key),
                                   edge.dst, m.edge_props(version), doc=edge.doc))
+    if hashed:
+        versions = {n.key: str(n.props.get("version") or "") for n in batch.nodes
+                    if n.kind == NodeKind.PACKAGE}
+        refs = [NodeRef(NodeKind.ARTIFACT, d) for d in hashed]
+        for edge in store.edges([EdgeKind.AFFECTED_BY], src=refs):
+            if not is_hash_anchor(edge) or edge.doc == batch.document.digest:
+                continue
+            for pkg_key in hashed[edge.src.key]:
+                marker = (pkg_key, edge.dst.key, edge.doc)
+                if marker not in seen:  # a name match already says it
+                    seen.add(marker)
+                    added.append(hash_edge(NodeRef(NodeKind.PACKAGE, pkg_key), edge.dst,
+                                           versions.get(pkg_key, ""), edge.props,
+                                           edge.src.key[7:], doc=edge.doc))
     if not added:
         return batch
     return Batch(document=batch.document, nodes=batch.nodes, edges=[*batch.edges, *added],

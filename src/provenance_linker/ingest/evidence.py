@@ -16,7 +16,7 @@ from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..trust.engine import VerifyContext, verify_item
 from ..trust.evidence_nodes import item_key, signer_nodes
 from ..trust.outcome import INVALID, UNVERIFIED, Outcome
-from ..trust.slsa import is_provenance, parse_provenance
+from ..trust.slsa import build_key, is_provenance, parse_provenance
 from ..trust.trust_store import TrustStore
 from .contract import BuildContext, Built
 
@@ -109,7 +109,8 @@ def build_nodes(predicate_type: str, predicate: dict[str, Any],
                 subjects: Sequence[tuple[str, str]], outcome: Outcome
                 ) -> tuple[list[Node], list[Edge]]:
     prov = parse_provenance(predicate_type, predicate)
-    build = Node(NodeKind.BUILD, prov.key, {**prov.props(), "predicate_type": predicate_type})
+    key = build_key(predicate_type, predicate, [d for _, d in subjects])
+    build = Node(NodeKind.BUILD, key, {**prov.props(), "predicate_type": predicate_type})
     nodes = [build]
     edges = [Edge(EdgeKind.BUILT_BY, NodeRef(NodeKind.ARTIFACT, d), build.ref,
                   {"verified": outcome.ok}) for _, d in subjects]

@@ -106,6 +106,8 @@ class Linker:
     def _ingest(self, document: Document, options: IngestOptions) -> IngestReport:
         existing = self.store.document(document.digest)
         if existing is not None:
+            if options.strict:  # strict mode validates whatever it is given
+                formats.parse(document, formats.ParseOptions(True, options.limits))
             return IngestReport(document.digest, document.name, str(document.kind),
                                 str(document.format), created=False,
                                 summary=dict(existing.meta.get("summary", {})),

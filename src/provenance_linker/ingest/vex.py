@@ -20,6 +20,7 @@ from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..purls import PurlError, oci_digest, parse_purl
 from ..store.interface import GraphStore
 from ..vulns.suppression import SUPPRESSING
+from ..vulns.version_check import summary_of, unparseable, warnings_for
 from .contract import BuildContext, Built
 from .sbom import build_sbom
 
@@ -84,9 +85,10 @@ def build_openvex(record: VexRecord, document: Document, ctx: BuildContext) -> B
     return Built(batch, summary, warnings)
 
 
-def cyclonedx_vex(entries: Sequence[Mapping[str, Any]], subject: str | None
-                  ) -> tuple[list[Node], list[Edge], list[str]]:
-    """VEX edges from CycloneDX `vulnerabilities[]` entries that carry an analysis."""
+def cyclonedx_vex(entries: Sequence[Mapping[str, Any]], subject: str | None,
+                  issued: str = "") -> tuple[list[Node], list[Edge], list[str]]:
+    """VEX edges from CycloneDX `vulnerabilities[]` entries that carry an analysis; a
+    statement without its own time takes the BOM's (`issued`)."""
     nodes: list[Node] = []
     edges: list[Edge] = []
     warnings: list[str] = []
@@ -102,22 +104,56 @@ def cyclonedx_vex(entries: Sequence[Mapping[str, Any]], subject: str | None
             warnings.append(f"VEX analysis of {vuln} not linked: the SBOM has no subject digest")
             continue
         n, e = _vex_edge(subject, vuln, status, str(analysis.get("justification") or ""),
-                         str(analysis.get("detail") or ""), str(entry.get("updated") or ""),
+                         str(analysis.get("detail") or ""),
+                         str(entry.get("updated") or analysis.get("lastUpdated") or issued),
                          "cyclonedx")
         nodes += n
         edges.append(e)
     return nodes, edges, warnings
 
 
+def _vex_only(built: Built, entries: Sequence[Mapping[str, Any]], subject: str | None,
+              issued: str) -> Built:
+    """A BOM with VEX statements and no components is a VEX document: the Sbom node
+    records it, but it does not DESCRIBE its subject, so it never becomes the subject's
+    current SBOM (which would leave the artifact with no packages); its statements
+    apply to the subject."""
+    nodes, edges, warnings = cyclonedx_vex(entries, subject, issued)
+    base = built.batch
+    kept = [n if n.kind != NodeKind.SBOM else Node(n.kind, n.key, {**n.props, "vex_only": True})
+            for n in base.nodes]
+    batch = Batch(document=base.document, nodes=[*kept, *nodes],
+                  edges=[*(e for e in base.edges if e.kind != EdgeKind.DESCRIBES), *edges],
+                  replaces=base.replaces, log=base.log)
+    summary = {**built.summary, "vex_only": True, "vex_edges": len(edges)}
+    return Built(batch, summary, [*built.warnings, *warnings,
+                                  "a CycloneDX BOM with VEX statements and no components is "
+                                  "read as VEX only: it is not an SBOM of "
+                                  f"{subject or 'its subject'}"])
+
+
+def with_version_check(built: Built) -> Built:
+    """Warn about (and count per ecosystem) package versions no range can match."""
+    found = unparseable((n.key, str(n.props.get("ecosystem") or ""),
+                         str(n.props.get("version") or ""))
+                        for n in built.batch.nodes if n.kind == NodeKind.PACKAGE)
+    if found:
+        built.summary["unparseable_versions"] = summary_of(found)
+        built.warnings.extend(warnings_for(found))
+    return built
+
+
 def build_sbom_with_vex(record: SbomRecord, document: Document, ctx: BuildContext) -> Built:
     """The SBOM builder plus the VEX statements embedded in a CycloneDX BOM."""
-    built = build_sbom(record, document, ctx)
+    built = with_version_check(build_sbom(record, document, ctx))
     entries = getattr(record, "vulnerabilities", None) or []
     if not entries:
         return built
     batch = built.batch
     subject = next((e.dst.key for e in batch.edges if e.kind == EdgeKind.DESCRIBES), None)
-    nodes, edges, warnings = cyclonedx_vex(entries, subject)
+    if not record.components:
+        return _vex_only(built, entries, subject, record.created or "")
+    nodes, edges, warnings = cyclonedx_vex(entries, subject, record.created or "")
     if not edges and not warnings:
         return built
     batch = Batch(document=batch.document, nodes=[*batch.nodes, *nodes],

@@ -23,6 +23,7 @@ from ..runtime.history import RunningImage, running_at, running_now
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
     primary,
+    rated,
     real_matches,
     resolve_group,
     suppression,
@@ -143,7 +144,7 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
     return {
         "query": vuln_id, "environment": environment,
         "at": at.isoformat() if at else None,
-        "vulnerability": vuln_summary(main, ids),
+        "vulnerability": vuln_summary(main, ids, rated(records.values())),
         "packages": [{"purl": k, "name": n.props.get("name"), "version": n.props.get("version"),
                       "ecosystem": n.props.get("ecosystem"), "fixed": bad[k].fixed,
                       "advisory": bad[k].advisory}

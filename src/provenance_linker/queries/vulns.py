@@ -12,9 +12,10 @@ from typing import Any
 from ..errors import UsageError
 from ..graph.refs import ArtifactRef, names_of, resolve
 from ..graph.sboms import current_sboms
-from ..model import EdgeKind, NodeKind, NodeRef
+from ..model import EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
+    alias_ratings,
     group_ids,
     is_record,
     primary,
@@ -23,7 +24,9 @@ from ..vulns.graphview import (
     vex_verdicts,
     vuln_summary,
 )
+from ..vulns.ranges import CATCH_ALL_NOT_APPLIED, AffectedSpec, base_ecosystem
 from ..vulns.severity import LEVELS, RANK, at_least
+from ..vulns.version_check import unparseable
 
 MAX_IMAGE_LEVELS = 8
 
@@ -61,6 +64,7 @@ def findings(store: GraphStore, packages: dict[str, str]) -> list[dict[str, Any]
     for vid, rep in groups.items():
         members.setdefault(rep, set()).add(vid)
     pkg_nodes = store.get_many(NodeKind.PACKAGE, packages)
+    ratings = alias_ratings(store, vulns)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for e in matches:
         node = vulns.get(e.dst.key)
@@ -68,20 +72,25 @@ def findings(store: GraphStore, packages: dict[str, str]) -> list[dict[str, Any]
             continue
         rep = groups[e.dst.key]
         row = merged.setdefault((e.src.key, rep), {"package": e.src.key, "advisories": set(),
-                                                  "fixed": [], "reason": e.props.get("reason")})
+                                                  "fixed": [], "reason": e.props.get("reason"),
+                                                  "all_versions_claim": None})
+        row["all_versions_claim"] = row["all_versions_claim"] or e.props.get(
+            "all_versions_claim")
         row["advisories"].add(e.dst.key)
         row["fixed"] += [f for f in e.props.get("fixed") or [] if f not in row["fixed"]]
     out = []
     for (purl, rep), row in merged.items():
         group = sorted(members.get(rep, {rep}))
         records = {k: vulns[k] for k in row["advisories"] if is_record(vulns.get(k))}
-        summary = vuln_summary(primary(records), group)
+        main = primary(records)
+        summary = vuln_summary(main, group, ratings.get(main.key))
         pkg = pkg_nodes.get(purl)
         out.append({**summary, "package": purl,
                     "package_name": pkg.props.get("name") if pkg else None,
                     "version": pkg.props.get("version") if pkg else None,
                     "ecosystem": pkg.props.get("ecosystem") if pkg else None,
                     "fixed": row["fixed"], "advisories": sorted(row["advisories"]),
+                    "match": row["reason"], "all_versions_claim": row["all_versions_claim"],
                     "artifact": packages[purl]})
     return sorted(out, key=lambda r: (-RANK.get(r["severity"] or "", -1), r["id"],
                                       r["package"]))
@@ -106,9 +115,16 @@ def vulns_for_artifact(store: GraphStore, ref: ArtifactRef | str,
         (suppressed if vex else active).append({**r, "suppressed": vex})
     counts: dict[str, int] = {level: sum(1 for r in active if r["severity"] == level)
                               for level in LEVELS}
-    counts["unknown"] = sum(1 for r in active if not r["severity"])
+    # A malicious finding is counted once, as malicious, not also as an unrated flaw.
+    counts["unknown"] = sum(1 for r in active if not r["severity"] and not r["malicious"])
+    counts["malicious"] = sum(1 for r in active if r["malicious"])
+    nodes = store.get_many(NodeKind.PACKAGE, packages)
+    odd = unparseable((k, str(n.props.get("ecosystem") or ""), str(n.props.get("version") or ""))
+                      for k, n in nodes.items())
     return {"artifact": {"digest": digest, "names": names_of(store, [digest]).get(digest, [])},
             "min_severity": min_severity, "packages": len(packages),
+            "unparseable_versions": {eco: {"count": len(p), "packages": p}
+                                     for eco, p in odd.items()},
             "vulnerabilities": active, "suppressed": suppressed,
             "malicious": [r for r in active if r["malicious"]],
             "counts": counts}
@@ -119,7 +135,7 @@ def malicious(store: GraphStore) -> dict[str, Any]:
     records = [n for n in store.find(NodeKind.VULNERABILITY, {"malicious": True})
                if not n.props.get("withdrawn")]
     if not records:
-        return {"records": 0, "findings": []}
+        return {"records": 0, "findings": [], "not_applied": []}
     matches = real_matches(store.edges([EdgeKind.AFFECTED_BY], dst=[n.ref for n in records]))
     pkgs = store.get_many(NodeKind.PACKAGE, {e.src.key for e in matches})
     listing = store.edges([EdgeKind.LISTS], dst=[n.ref for n in pkgs.values()]) if pkgs else []
@@ -140,5 +156,35 @@ def malicious(store: GraphStore) -> dict[str, Any]:
                      "name": pkg.props.get("name") if pkg else None,
                      "version": pkg.props.get("version") if pkg else None,
                      "ecosystem": pkg.props.get("ecosystem") if pkg else None,
+                     "match": e.props.get("reason"),
+                     "all_versions_claim": e.props.get("all_versions_claim"),
                      "artifacts": [{"digest": a, "names": names.get(a, [])} for a in arts]})
-    return {"records": len(records), "findings": rows}
+    matched = {(e.dst.key, e.src.key) for e in matches}
+    return {"records": len(records), "findings": rows,
+            "not_applied": unapplied_claims(store, records, matched)}
+
+
+def unapplied_claims(store: GraphStore, records: list[Node],
+                     matched: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Packages in the graph that a record's set-aside catch-all range would flag: the
+    record lists exact versions, these versions are not among them."""
+    rows = []
+    for record in records:
+        for entry in record.props.get("affected") or []:
+            spec = AffectedSpec.compile(str(entry.get("ecosystem") or ""),
+                                        str(entry.get("name") or ""),
+                                        list(entry.get("versions") or []),
+                                        list(entry.get("ranges") or []))
+            if not spec.catch_all_ignored:
+                continue
+            base = base_ecosystem(spec.ecosystem)
+            for pkg in store.find(NodeKind.PACKAGE, {"name": spec.name}):
+                version = pkg.props.get("version")
+                if (not version or pkg.props.get("ecosystem") != base
+                        or (record.key, pkg.key) in matched):
+                    continue
+                rows.append({"advisory": record.key, "package": pkg.key,
+                             "name": spec.name, "version": version, "ecosystem": base,
+                             "listed_versions": sorted(spec.versions),
+                             "reason": CATCH_ALL_NOT_APPLIED})
+    return sorted(rows, key=lambda r: (r["advisory"], r["package"]))

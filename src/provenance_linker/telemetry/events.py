@@ -37,3 +37,6 @@ IMAGE_UNRESOLVED = "image_unresolved"
 WATCH_RECONNECT = "cluster_watch_reconnect"
 WATCH_RELIST = "cluster_watch_relist"
 REEVALUATION_FAILED = "reevaluation_failed"
+# Advisory feeds (feeds sync, the worker's feed schedule).
+FEED_SYNCED = "feed_synced"
+FEED_SYNC_FAILED = "feed_sync_failed"

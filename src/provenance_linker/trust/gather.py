@@ -10,6 +10,7 @@ from typing import Any
 from ..graph.sboms import sboms_for_many
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
+from ..vulns.graphview import alias_ratings, effective_severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,7 @@ def _vulnerabilities_many(store: GraphStore, sbom_of: dict[str, str]
     for e in store.edges([EdgeKind.VEX], src=arts):
         vex.setdefault(e.src.key, {})[e.dst.key] = dict(e.props)
     nodes = store.get_many(NodeKind.VULNERABILITY, {e.dst.key for e in affected})
+    ratings = alias_ratings(store, nodes)  # a record without CVSS is rated as its aliases
     out: dict[str, list[dict[str, Any]]] = {}
     for art, sbom in sbom_of.items():
         found: list[dict[str, Any]] = []
@@ -105,7 +107,8 @@ def _vulnerabilities_many(store: GraphStore, sbom_of: dict[str, str]
                 node = nodes.get(edge.dst.key)
                 if node is None:
                     continue
-                found.append({**node.props, "id": node.key, "package": edge.src.key,
+                found.append({**node.props, **effective_severity(node, ratings.get(node.key)),
+                              "id": node.key, "package": edge.src.key,
                               "vex": vex.get(art, {}).get(node.key)})
         if found:
             out[art] = found

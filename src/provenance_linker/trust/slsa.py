@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +73,19 @@ def parse_provenance(predicate_type: str, predicate: Mapping[str, Any]) -> Prove
     if predicate_type.startswith(PROVENANCE_V02) or "builder" in predicate:
         return _v02(predicate)
     return _v1(predicate)
+
+
+def build_key(predicate_type: str, predicate: Mapping[str, Any],
+              subjects: Sequence[str]) -> str:
+    """The Build node's key: the digest of the statement's content (predicate type,
+    predicate, subject digests). Not the invocation id: the jobs of one CI run share it,
+    and keying by it merged two builds, so one artifact reported the other job's builder
+    and passed a policy meant for that one. The same statement in another envelope is
+    the same build and keeps one node."""
+    content = {"predicateType": predicate_type, "predicate": predicate,
+               "subjects": sorted(set(subjects))}
+    return "sha256:" + hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+                                      ).hexdigest()
 
 
 def _key(invocation: str | None, predicate: Mapping[str, Any]) -> str:

@@ -78,8 +78,42 @@ def primary(records: Mapping[str, Node], preferred: str | None = None) -> Node:
                                                 n.key))
 
 
-def vuln_summary(node: Node, ids: Sequence[str]) -> dict[str, Any]:
-    p = node.props
+SEVERITY_PROPS = ("severity", "severity_source", "cvss_vector", "cvss_score")
+
+
+def rated(records: Iterable[Node]) -> Node | None:
+    """The most severe rated, non-withdrawn record among an alias group's records."""
+    rated_ = [n for n in records if n.props.get("severity") and not n.props.get("withdrawn")]
+    return max(rated_, key=lambda n: (RANK.get(str(n.props["severity"]), -1), n.key),
+               default=None)
+
+
+def effective_severity(node: Node, alias_rated: Node | None) -> dict[str, Any]:
+    """A record's own rating, or, when it has none (a PYSEC record without CVSS), the
+    rating of its most severe alias record, with the source saying so."""
+    source = node if node.props.get("severity") or alias_rated is None else alias_rated
+    out = {k: source.props.get(k) for k in SEVERITY_PROPS}
+    if source is not node:
+        out["severity_source"] = f"alias {source.key}: {source.props.get('severity_source')}"
+    return out
+
+
+def alias_ratings(store: GraphStore, ids: Iterable[str]) -> dict[str, Node]:
+    """id -> the most severe rated record of its alias group (one batched read)."""
+    groups = group_ids(store, ids)
+    nodes = store.get_many(NodeKind.VULNERABILITY, set(groups))
+    members: dict[str, list[Node]] = {}
+    for vid, rep in groups.items():
+        if is_record(node := nodes.get(vid)):
+            assert node is not None
+            members.setdefault(rep, []).append(node)
+    best = {rep: r for rep, ns in members.items() if (r := rated(ns)) is not None}
+    return {vid: best[rep] for vid, rep in groups.items() if rep in best}
+
+
+def vuln_summary(node: Node, ids: Sequence[str], alias_rated: Node | None = None
+                 ) -> dict[str, Any]:
+    p = {**node.props, **effective_severity(node, alias_rated)}
     return {"id": node.key, "ids": sorted(ids), "aliases": sorted(set(ids) - {node.key}),
             "summary": p.get("summary") or "", "severity": p.get("severity") or None,
             "severity_source": p.get("severity_source") or None,

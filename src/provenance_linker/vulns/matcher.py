@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from ..formats.osv import OsvRecord
 from ..purls import ECOSYSTEM_OF_TYPE, PurlError, parse_purl
-from .ranges import AffectedSpec, Verdict, base_ecosystem
+from .ranges import CATCH_ALL_NOT_APPLIED, AffectedSpec, Verdict, base_ecosystem
 
 TYPE_OF_ECOSYSTEM: dict[str, str] = {eco: t for t, eco in ECOSYSTEM_OF_TYPE.items()}
 TYPE_OF_ECOSYSTEM["Ubuntu"] = "deb"
@@ -119,8 +119,12 @@ class Match:
     ecosystem: str  # the advisory's ecosystem as written
 
     def edge_props(self, version: str) -> dict[str, Any]:
-        return {"ecosystem": self.ecosystem, "version": version, "reason": self.verdict.reason,
-                "range": self.verdict.range, "fixed": list(self.verdict.fixed)}
+        props = {"ecosystem": self.ecosystem, "version": version,
+                 "reason": self.verdict.reason, "range": self.verdict.range,
+                 "fixed": list(self.verdict.fixed)}
+        if self.verdict.catch_all_ignored:
+            props["all_versions_claim"] = CATCH_ALL_NOT_APPLIED
+        return props
 
 
 def match_entries(specs: Iterable[tuple[str, AffectedSpec]], version: str,

@@ -1,7 +1,13 @@
 """Affected-version matching: OSV `ranges` and `versions`, in each ecosystem's own order.
 
 Versions are compared with a well-kept library per ecosystem: `packaging` (PEP 440)
-for PyPI, `univers` for the rest. Events of a range are pre-parsed once
+for PyPI, `univers` for most others, and our own `apk_version` for Alpine (univers'
+Alpine order contradicts itself). Only `<` and `==` of a parsed version are used, never
+`<=`/`>=`: a property test (tests/unit/test_version_order_properties.py) holds every
+parser to a total order, and the range walk must not depend on a comparator whose
+`<=` disagrees with its `<`. SemVer build metadata (`+…`) is dropped before parsing,
+as SemVer precedence ignores it (univers orders it neither below, equal nor above).
+Events of a range are pre-parsed once
 (`AffectedSpec.compile`), so matching a package version is a walk over a short sorted
 list. A version that cannot be parsed in its ecosystem never matches a range (the
 explicit `versions` list still matches it by exact text).
@@ -18,6 +24,8 @@ from packaging.version import InvalidVersion
 from packaging.version import Version as Pep440Version
 from univers import versions as uv
 
+from .apk_version import ApkVersion
+
 # Comparable version objects; univers and packaging both order with < and ==.
 Parsed = Any
 Parser = Callable[[str], Parsed]
@@ -27,8 +35,20 @@ def _pypi(text: str) -> Parsed:
     return Pep440Version(text)
 
 
+def _without_build(text: str) -> str:
+    return text.split("+", 1)[0]
+
+
 def _go(text: str) -> Parsed:
+    text = _without_build(text)
     return uv.GolangVersion(text if text.startswith("v") else "v" + text)
+
+
+def _semver_family(cls: type[uv.Version]) -> Parser:
+    def parse(text: str) -> Parsed:
+        return cls(_without_build(text))
+
+    return parse
 
 
 def _univers(cls: type[uv.Version]) -> Parser:
@@ -41,25 +61,25 @@ def _univers(cls: type[uv.Version]) -> Parser:
 # OSV base ecosystem (the part before ':') -> version parser.
 PARSERS: dict[str, Parser] = {
     "PyPI": _pypi,
-    "npm": _univers(uv.SemverVersion),
+    "npm": _semver_family(uv.SemverVersion),
     "Maven": _univers(uv.MavenVersion),
     "Go": _go,
-    "crates.io": _univers(uv.SemverVersion),
+    "crates.io": _semver_family(uv.SemverVersion),
     "RubyGems": _univers(uv.RubygemsVersion),
     "NuGet": _univers(uv.NugetVersion),
     "Debian": _univers(uv.DebianVersion),
     "Ubuntu": _univers(uv.DebianVersion),
-    "Alpine": _univers(uv.AlpineLinuxVersion),
-    "Packagist": _univers(uv.ComposerVersion),
-    "Hex": _univers(uv.SemverVersion),
-    "Pub": _univers(uv.SemverVersion),
+    "Alpine": ApkVersion,
+    "Packagist": _semver_family(uv.ComposerVersion),
+    "Hex": _semver_family(uv.SemverVersion),
+    "Pub": _semver_family(uv.SemverVersion),
     "Red Hat": _univers(uv.RpmVersion),
     "Rocky Linux": _univers(uv.RpmVersion),
     "AlmaLinux": _univers(uv.RpmVersion),
     "SUSE": _univers(uv.RpmVersion),
     "openSUSE": _univers(uv.RpmVersion),
 }
-_SEMVER: Parser = _univers(uv.SemverVersion)
+_SEMVER: Parser = _semver_family(uv.SemverVersion)
 
 
 def base_ecosystem(ecosystem: str) -> str:
@@ -113,15 +133,16 @@ class CompiledRange:
         return all(e.kind == "introduced" and e.version is None for e in self.events)
 
     def contains(self, version: Parsed) -> bool:
+        # Only `<` of the parsed versions: "event <= version" is "not version < event".
         affected = False
         for event in self.events:
             if event.kind == "introduced":
-                if event.version is None or event.version <= version:
+                if event.version is None or not version < event.version:
                     affected = True
                 else:
                     break
             elif event.kind in ("fixed", "limit"):
-                if event.version <= version:
+                if not version < event.version:
                     affected = False
                 else:
                     break
@@ -198,12 +219,20 @@ class _SortKey:
         return cast(bool, a.version < b.version)
 
 
+# Said wherever a record's catch-all range was set aside for its explicit versions list.
+CATCH_ALL_NOT_APPLIED = (
+    "the record also claims every version (a range introduced at 0 with no end), but it "
+    "lists exact versions: only the listed versions are matched, since such records are "
+    "usually narrowed to the compromised releases and keep a stale catch-all range")
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     affected: bool
     reason: str  # "versions" | "range" | "git"
     range: dict[str, Any] | None = None  # the matched range as written
     fixed: tuple[str, ...] = ()
+    catch_all_ignored: bool = False  # the entry's catch-all range was set aside
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +244,7 @@ class AffectedSpec:
     versions: frozenset[str]
     ranges: tuple[CompiledRange, ...]
     raw_ranges: tuple[dict[str, Any], ...]
+    catch_all_ignored: bool = False  # a catch-all range set aside for `versions`
 
     @classmethod
     def compile(cls, ecosystem: str, name: str, versions: Sequence[str],
@@ -227,13 +257,15 @@ class AffectedSpec:
                 compiled.append(c)
                 raws.append(dict(raw))
         listed = frozenset(normalize_version_text(ecosystem, v) for v in versions)
+        ignored = False
         if listed:
-            # Trust an explicit list over a catch-all range: malware records pair
-            # "introduced 0" with the exact bad releases.
+            # Trust an explicit list over a catch-all range (see CATCH_ALL_NOT_APPLIED);
+            # without a list the catch-all range applies.
             keep = [i for i, c in enumerate(compiled) if not c.catch_all]
+            ignored = len(keep) < len(compiled)
             compiled = [compiled[i] for i in keep]
             raws = [raws[i] for i in keep]
-        return cls(ecosystem, name, listed, tuple(compiled), tuple(raws))
+        return cls(ecosystem, name, listed, tuple(compiled), tuple(raws), ignored)
 
     def fixed(self) -> tuple[str, ...]:
         out: list[str] = []
@@ -245,7 +277,7 @@ class AffectedSpec:
     def match(self, version: str, commit: str | None = None) -> Verdict | None:
         text = normalize_version_text(self.ecosystem, version) if version else ""
         if text and text in self.versions:
-            return Verdict(True, "versions", None, self.fixed())
+            return Verdict(True, "versions", None, self.fixed(), self.catch_all_ignored)
         for raw, compiled in zip(self.raw_ranges, self.ranges, strict=True):
             if compiled.type == "GIT":
                 if commit and compiled.git_verdict(commit):
@@ -261,5 +293,6 @@ class AffectedSpec:
             except TypeError:
                 hit = False
             if hit:
-                return Verdict(True, "range", raw, tuple(compiled.fixed_versions()))
+                return Verdict(True, "range", raw, tuple(compiled.fixed_versions()),
+                               self.catch_all_ignored)
         return None
