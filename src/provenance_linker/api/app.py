@@ -21,6 +21,7 @@ from ..telemetry import logging as tlog
 from ..telemetry.memory import RssWatch
 from . import problems
 from .deps import Service, env_int
+from .forwarded import ForwardedMiddleware, TrustedProxies
 from .middleware import ServiceMiddleware
 from .routes import analysis, artifacts, audit, health, jobs, policies, uploads
 
@@ -63,4 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for target in OPTIONAL_ROUTERS:
         app.include_router(importlib.import_module(target).router)
     app.add_middleware(ServiceMiddleware, max_upload_bytes=svc.max_upload_bytes)
+    # Outermost: every later layer sees the validated caller address.
+    app.add_middleware(ForwardedMiddleware, proxies=TrustedProxies.from_env())
     return app
