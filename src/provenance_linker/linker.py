@@ -14,7 +14,8 @@ from typing import Any, Protocol, cast
 
 from . import formats
 from .documents import Document, DocumentKind, Limits
-from .errors import ProvenanceError, UnsupportedDocument
+from .errors import InvalidDocument, ProvenanceError, UnsupportedDocument
+from .formats.failures import document_errors
 from .gcpause import gc_paused
 from .model import Batch
 from .refs import ArtifactRef, resolve
@@ -108,6 +109,14 @@ class _Context:
     now: str
 
 
+def _check_keys(batch: Batch) -> None:
+    """Every node key is text: a builder that passed a document's number through as a
+    key is caught here rather than inside the store."""
+    for node in batch.nodes:
+        if not isinstance(node.key, str) or not node.key:
+            raise InvalidDocument(f"a {node.kind} is identified by {node.key!r}, not by text")
+
+
 class Linker:
     def __init__(self, store: GraphStore, *, clock: Callable[[], datetime] | None = None,
                  enrichers: Sequence[Enricher] | None = None) -> None:
@@ -145,7 +154,10 @@ class Linker:
             raise UnsupportedDocument(f"cannot ingest {document.kind} documents yet")
         builder = cast(Builder, _load(target))
         ctx = _Context(self.store, options, self._clock().isoformat())
-        built = builder(record, document, ctx)
+        # Building reads only the document: what fails here is the document's fault.
+        with document_errors(f"{document.format} document", document.name):
+            built = builder(record, document, ctx)
+            _check_keys(built.batch)
         del record  # the batch has everything now; keep peak memory to one copy
         batch = built.batch
         for enrich in self._enrichers:

@@ -32,7 +32,7 @@ from . import (  # noqa: F401
 from . import demo as demo_cmd
 from . import queue as queue_cmd
 from .context import AppState
-from .errors import report
+from .errors import internal_error, report
 from .output import err_console
 
 app = typer.Typer(
@@ -100,9 +100,10 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:
         show = getattr(exc, "show", None)
         if show is None or not hasattr(exc, "exit_code"):  # not a usage error: a bug
-            raise
-        show(file=sys.stderr)  # usage errors from the command-line parser
-        code = int(exc.exit_code)
+            code = internal_error(exc, debug)
+        else:
+            show(file=sys.stderr)  # usage errors from the command-line parser
+            code = int(exc.exit_code)
     exit_code = code if isinstance(code, int) else 0
     if argv is None:
         sys.exit(exit_code)

@@ -18,6 +18,7 @@ import yaml
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
 from . import ParseOptions
+from .failures import reject_lone_surrogates
 from .osv import _SafeNoAliasLoader
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",
@@ -154,6 +155,7 @@ def parse(document: Document, options: ParseOptions) -> KubernetesRecord:
     except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
         raise InvalidDocument(f"malformed Kubernetes document: {exc}",
                               where=document.name) from exc
+    reject_lone_surrogates(stripped, data, document.name)
     objects = _objects(data, document.name)
     if len(objects) > MAX_OBJECTS:
         raise LimitExceeded(f"{len(objects)} objects, over the limit of {MAX_OBJECTS}",
