@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .linker import BuildContext, Built
 
 DEFAULT_CLUSTER = "default"
-_DIGEST = re.compile(r"sha256:([0-9a-fA-F]{64})")
+_DIGEST = re.compile(r"sha256:([0-9a-fA-F]{64})(?![0-9A-Za-z])")
 _ENV_LABELS = ("environment", "env", "app.kubernetes.io/environment")
 _ENV_WORDS = {"prod": "production", "production": "production", "prd": "production",
               "staging": "staging", "stage": "staging", "stg": "staging",

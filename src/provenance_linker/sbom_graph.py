@@ -14,7 +14,16 @@ from typing import Any
 
 from .documents import Document
 from .formats.base import Component, SbomRecord
-from .model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
+from .model import (
+    Batch,
+    DocumentInfo,
+    Edge,
+    EdgeKind,
+    Node,
+    NodeKind,
+    NodeRef,
+    sha256_digest_or_none,
+)
 from .purls import PurlError, generic_purl, oci_digest, parse_purl
 from .refs import ArtifactRef, name_node_props
 
@@ -77,8 +86,9 @@ def _subject_digest(record: SbomRecord, artifact: ArtifactRef | None) -> tuple[s
         name = subject.name
         if name and subject.version and ":" not in name.rsplit("/", 1)[-1]:
             name = f"{name}:{subject.version}"
-        if subject.digests:
-            return subject.digests[0], name
+        digests = [d for d in map(sha256_digest_or_none, subject.digests) if d]
+        if digests:
+            return digests[0], name
         if subject.purl:
             try:
                 digest = oci_digest(parse_purl(subject.purl))
@@ -138,8 +148,7 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
 
     linked: set[tuple[str, str]] = set()
     for component in record.components:
-        digest = component.hash_of("SHA-256")
-        digest = f"sha256:{digest}" if digest else None
+        digest: str | None = sha256_digest_or_none(component.hash_of("SHA-256"))
         if digest is None and component.purl:
             try:
                 digest = oci_digest(parse_purl(component.purl))

@@ -4,6 +4,7 @@ exactly as `ingest` and the worker do. Only the project's own errors may escape.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -11,11 +12,13 @@ from provenance_linker.cli.feeds import iter_archive
 from provenance_linker.documents import DocumentKind, Limits, load
 from provenance_linker.errors import ProvenanceError
 from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.model import NodeKind
 from provenance_linker.refs import parse_ref
 from provenance_linker.store.interface import GraphStore
 
 SUBJECT = parse_ref("sha256:" + "5" * 64)  # signatures need a subject from the caller
 LIMITS = Limits(max_bytes=8 * 1024 * 1024)
+ARTIFACT_KEY = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def ingest_bytes(store: GraphStore, data: bytes, name: str) -> bool:
@@ -31,6 +34,8 @@ def ingest_bytes(store: GraphStore, data: bytes, name: str) -> bool:
     except ProvenanceError as exc:
         assert str(exc), "an error must say what went wrong"
         return False
+    bad = [n.key for n in store.find(NodeKind.ARTIFACT) if not ARTIFACT_KEY.fullmatch(n.key)]
+    assert not bad, f"artifacts keyed by malformed digests: {bad[:3]}"
     return True
 
 

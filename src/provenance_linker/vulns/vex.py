@@ -15,7 +15,16 @@ from ..documents import Document
 from ..errors import ProvenanceError
 from ..formats.base import SbomRecord
 from ..formats.openvex import VexRecord
-from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
+from ..model import (
+    Batch,
+    DocumentInfo,
+    Edge,
+    EdgeKind,
+    Node,
+    NodeKind,
+    NodeRef,
+    sha256_digest_or_none,
+)
 from ..purls import PurlError, oci_digest, parse_purl
 from ..refs import resolve
 from ..store.interface import GraphStore
@@ -39,9 +48,9 @@ def product_digest(store: GraphStore, product: str) -> str | None:
         except PurlError:
             return None
     if "@sha256:" in text:
-        return "sha256:" + text.rsplit("@sha256:", 1)[1].lower()
+        return sha256_digest_or_none(text.rsplit("@", 1)[1])
     if text.lower().startswith("sha256:"):
-        return text.lower()
+        return sha256_digest_or_none(text)
     try:
         return resolve(store, text).digest
     except ProvenanceError:
