@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from .. import audit
+from .. import audit, tokens
 from ..errors import AuthError, Forbidden, ProvenanceError, RateLimited
 from ..telemetry import events
 from ..telemetry import metrics as m
@@ -70,8 +70,21 @@ def check(svc: Service, request: Request, needed: Role) -> Principal:
     return principal
 
 
+def _presented_owner(svc: Service, request: Request) -> str | None:
+    """Who the presented token belongs to even when it was not accepted (revoked, or the
+    caller is blocked before the token was looked at)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        return tokens.owner(svc.store, token.strip())
+    except ProvenanceError:
+        return None
+
+
 def _refused_modification(svc: Service, request: Request, ip: str | None, user: str | None,
                           exc: ProvenanceError) -> None:
+    user = user or _presented_owner(svc, request)
     route = route_template(request)
     reason = exc.message
     m.unauthorized_modifications_total.labels(route=route, reason=exc.title.lower()).inc()

@@ -7,6 +7,7 @@ through `executemany` inside `BEGIN IMMEDIATE … COMMIT`.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -76,10 +77,22 @@ def path_from_url(url: str) -> Path:
     return Path(rest).expanduser()
 
 
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
+def create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (it holds uploads, token
+    hashes and the trust store); SQLite gives its -wal and -shm files the same mode."""
+    if str(path) == ":memory:" or path.exists():
+        return
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def open_connection(path: Path, what: str) -> sqlite3.Connection:
     """An autocommit connection (transactions are explicit) in WAL mode, shared by the
     graph store and the SQLite job queue."""
     try:
+        create_private(path)
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -87,7 +100,9 @@ def open_connection(path: Path, what: str) -> sqlite3.Connection:
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA cache_size=-65536")
         conn.execute("PRAGMA temp_store=MEMORY")
-    except sqlite3.Error as exc:
+        # A WAL left behind by a burst is truncated back to this size at each checkpoint.
+        conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+    except (sqlite3.Error, OSError) as exc:
         raise StoreUnavailable(f"cannot open the {what}: {exc}", where=str(path)) from exc
     return conn
 
