@@ -45,12 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         watch.start()
         svc.health.start()
+        svc.refusals.start()
         tlog.get_logger().info("api_started", version=__version__, store=display_url(svc.store),
                                queue=svc.queue.url)
         try:
             yield
         finally:
             watch.stop()
+            svc.refusals.stop()
             svc.health.stop()
             svc.close()
 

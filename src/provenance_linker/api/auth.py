@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from .. import audit, tokens
+from .. import tokens
 from ..errors import AuthError, Forbidden, ProvenanceError, RateLimited
 from ..telemetry import events
 from ..telemetry import metrics as m
@@ -90,11 +90,8 @@ def _refused_modification(svc: Service, request: Request, ip: str | None, user: 
     m.unauthorized_modifications_total.labels(route=route, reason=exc.title.lower()).inc()
     get_logger().warning(events.UNAUTHORIZED_MODIFICATION, user=user or "anonymous", ip=ip,
                          route=route, method=request.method, reason=reason)
-    try:
-        audit.record(svc.store, action=f"{request.method} {route}", actor=user or "anonymous",
-                     outcome="refused", source_ip=ip, reason=reason)
-    except ProvenanceError as err:  # the refusal stands even if the store is down
-        get_logger().error("audit_failed", error=str(err))
+    svc.refusals.refused(action=f"{request.method} {route}", actor=user or "anonymous",
+                         source_ip=ip, reason=reason)
 
 
 def require(needed: Role) -> Callable[..., Awaitable[Principal]]:

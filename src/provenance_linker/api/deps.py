@@ -15,6 +15,7 @@ from fastapi import Request
 from ..config import Settings
 from ..errors import AuthError, StoreUnavailable
 from ..jobs import JobQueue, open_queue, queue_url_for
+from ..refusal_audit import RefusalAudit
 from ..store import open_store
 from ..store.health import HealthMonitor
 from ..store.interface import GraphStore
@@ -116,6 +117,7 @@ class Service:
     answers: GraphAnswerCache = field(init=False)
     health: HealthMonitor = field(init=False)
     principals: PrincipalCache = field(init=False)
+    refusals: RefusalAudit = field(init=False)
 
     def __post_init__(self) -> None:
         self.answers = GraphAnswerCache(self.store)
@@ -127,6 +129,8 @@ class Service:
         self.throttle = TtlCache(lambda: ThrottleSettings.load(self.store),
                                  available=self.store_reachable)
         self.principals = PrincipalCache(self.store, self.store_reachable)
+        self.refusals = RefusalAudit(
+            self.store, interval=float(env_int("PROVENANCE_REFUSAL_AUDIT_SECONDS", 10)))
 
     def store_reachable(self) -> bool:
         """False only once the health monitor has seen the store down."""
