@@ -24,6 +24,11 @@ from .deps import Service, env_int
 from .forwarded import ForwardedMiddleware, TrustedProxies
 from .middleware import ServiceMiddleware
 from .routes import analysis, artifacts, audit, health, jobs, policies, uploads
+from .shedding import InFlightLimit
+
+# Requests in flight per process before 503: about what two cores finish within the
+# clients' patience; beyond it queueing only adds latency (docs/benchmarks.md).
+DEFAULT_MAX_IN_FLIGHT = 64
 
 # Routers of other areas, included when their module is present ("module" with `router`).
 OPTIONAL_ROUTERS: list[str] = []
@@ -65,6 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for target in OPTIONAL_ROUTERS:
         app.include_router(importlib.import_module(target).router)
+    # Inside the request-id middleware, so shed answers carry an id and are logged.
+    app.add_middleware(InFlightLimit,
+                       max_in_flight=env_int("PROVENANCE_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT))
     app.add_middleware(ServiceMiddleware, max_upload_bytes=svc.max_upload_bytes)
     # Outermost: every later layer sees the validated caller address.
     app.add_middleware(ForwardedMiddleware, proxies=TrustedProxies.from_env())
