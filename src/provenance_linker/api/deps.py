@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 from fastapi import Request
 
 from ..config import Settings
-from ..errors import AuthError, StoreUnavailable
+from ..errors import AuthError, StoreError, StoreUnavailable
 from ..jobs import JobQueue, open_queue, queue_url_for
 from ..refusal_audit import RefusalAudit
 from ..store import open_store
@@ -24,6 +24,7 @@ from ..tokens import BlockList, Principal, authenticate
 from .cache import GraphAnswerCache
 
 T = TypeVar("T")
+STORAGE_FAILURE_SECONDS = 30.0  # not ready this long after a storage failure
 SHARED_STATE_TTL = 1.0  # blocks and throttle settings are re-read at most this stale
 
 
@@ -118,6 +119,7 @@ class Service:
     health: HealthMonitor = field(init=False)
     principals: PrincipalCache = field(init=False)
     refusals: RefusalAudit = field(init=False)
+    storage_failure: tuple[float, str] | None = None
 
     def __post_init__(self) -> None:
         self.answers = GraphAnswerCache(self.store)
@@ -131,6 +133,17 @@ class Service:
         self.principals = PrincipalCache(self.store, self.store_reachable)
         self.refusals = RefusalAudit(
             self.store, interval=float(env_int("PROVENANCE_REFUSAL_AUDIT_SECONDS", 10)))
+
+    def storage_failed(self, error: StoreError) -> None:
+        """A write or read failed in storage (disk full, damaged file): not ready for
+        `STORAGE_FAILURE_SECONDS`, so traffic moves to healthy replicas meanwhile."""
+        self.storage_failure = (time.monotonic(), str(error))
+
+    def storage_problem(self) -> str | None:
+        if self.storage_failure is None:
+            return None
+        at, text = self.storage_failure
+        return text if time.monotonic() - at < STORAGE_FAILURE_SECONDS else None
 
     def store_reachable(self) -> bool:
         """False only once the health monitor has seen the store down."""

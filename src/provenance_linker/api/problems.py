@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import orjson
@@ -11,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from ..errors import ProvenanceError, RateLimited
+from ..store.failures import is_storage_failure, storage_error
 from ..telemetry import events
 from ..telemetry.logging import get_logger
 
@@ -57,6 +59,20 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: HTTPException) -> Response:
         return problem(exc.status_code, _reason(exc.status_code), str(exc.detail),
                        instance=request.url.path, headers=dict(exc.headers or {}) or None)
+
+    async def _storage(request: Request, exc: Exception) -> Response:
+        if not is_storage_failure(exc):
+            return await _bug(request, exc)
+        error = storage_error(exc)
+        svc = getattr(request.app.state, "service", None)
+        if svc is not None:
+            svc.storage_failed(error)
+        get_logger().error(events.STORE_UNAVAILABLE if error.http_status == 503
+                           else events.STORAGE_FULL, path=request.url.path, error=str(error))
+        return from_error(error, request.url.path)
+
+    app.add_exception_handler(sqlite3.Error, _storage)
+    app.add_exception_handler(OSError, _storage)
 
     @app.exception_handler(MemoryError)
     async def _oom(request: Request, exc: MemoryError) -> Response:

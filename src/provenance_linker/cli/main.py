@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from typing import Any
 
@@ -10,6 +11,7 @@ import typer
 from .. import __version__
 from ..config import Settings
 from ..errors import ProvenanceError
+from ..store.failures import is_storage_failure, storage_error
 from ..telemetry import events
 from ..telemetry import logging as tlog
 from . import (  # noqa: F401
@@ -92,6 +94,11 @@ def run(argv: list[str] | None = None) -> int:
         code = command.main(args=argv, prog_name="provenance-linker", standalone_mode=False)
     except ProvenanceError as exc:
         code = report(exc, debug)
+    except (sqlite3.Error, OSError) as exc:
+        if not is_storage_failure(exc):
+            code = internal_error(exc, debug)
+        else:
+            code = report(storage_error(exc), debug)
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.Abort:

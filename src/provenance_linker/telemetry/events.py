@@ -21,3 +21,6 @@ MEMORY_LEAK = "memory leak suspected"
 DOCUMENT_INGESTED = "document_ingested"
 DOCUMENT_REFUSED = "document_refused"
 STORE_UNAVAILABLE = "graph_database_unavailable"
+
+# Storage failures (disk full under the store).
+STORAGE_FULL = "storage_full"
