@@ -11,9 +11,10 @@ from pathlib import Path
 from provenance_linker.cli.feeds import iter_archive
 from provenance_linker.documents import DocumentKind, Limits, load
 from provenance_linker.errors import ProvenanceError
-from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.graph.refs import parse_ref
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import NodeKind
-from provenance_linker.refs import parse_ref
 from provenance_linker.store.interface import GraphStore
 
 SUBJECT = parse_ref("sha256:" + "5" * 64)  # signatures need a subject from the caller

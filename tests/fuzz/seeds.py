@@ -13,9 +13,9 @@ from typing import Any
 import yaml
 
 from provenance_linker import demo
+from provenance_linker.demo import signing
 from provenance_linker.documents import detect
 from provenance_linker.errors import ProvenanceError
-from provenance_linker.trust import signing
 
 MAX_SEED_BYTES = 400_000  # larger documents make each example too slow to be useful
 

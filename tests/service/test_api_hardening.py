@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from provenance_linker.access.tokens import revoke
 from provenance_linker.cli.main import run
 from provenance_linker.store import open_store
-from provenance_linker.tokens import revoke
 
 from ..support.service import Service, make_token, start_service
 

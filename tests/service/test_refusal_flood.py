@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from provenance_linker.refusal_audit import RefusalAudit
+from provenance_linker.access.refusals import RefusalAudit
 from provenance_linker.store import open_store
 
 from ..support.service import start_service

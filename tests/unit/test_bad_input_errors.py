@@ -13,8 +13,9 @@ import pytest
 
 from provenance_linker.documents import DocumentKind, load
 from provenance_linker.errors import InvalidDocument, ProvenanceError
-from provenance_linker.linker import IngestOptions, Linker
-from provenance_linker.refs import parse_ref
+from provenance_linker.graph.refs import parse_ref
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.store import open_store
 
 Mutation = Callable[[Any], Any]

@@ -7,7 +7,7 @@ import json
 import re
 
 from provenance_linker.documents import load
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import NodeKind
 from provenance_linker.store import open_store
 

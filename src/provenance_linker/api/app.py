@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .. import __version__
+from ..access.proxies import TrustedProxies
 from ..config import Settings
 from ..store import display_url
 from ..telemetry import events
@@ -21,7 +22,7 @@ from ..telemetry import logging as tlog
 from ..telemetry.memory import RssWatch
 from . import problems
 from .deps import Service, env_int
-from .forwarded import ForwardedMiddleware, TrustedProxies
+from .forwarded import ForwardedMiddleware
 from .middleware import ServiceMiddleware
 from .routes import analysis, artifacts, audit, health, jobs, policies, uploads
 from .shedding import InFlightLimit

@@ -7,7 +7,7 @@ import tempfile
 
 import typer
 
-from ..api.forwarded import TRUSTED_PROXIES_ENV, TrustedProxies
+from ..access.proxies import TRUSTED_PROXIES_ENV, TrustedProxies
 from .context import state
 
 

@@ -17,8 +17,8 @@ import yaml
 
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
-from . import ParseOptions
 from .failures import reject_lone_surrogates
+from .options import ParseOptions
 from .osv import _SafeNoAliasLoader
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",

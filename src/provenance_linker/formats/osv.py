@@ -19,8 +19,8 @@ import yaml
 
 from ..documents import Document, Format
 from ..errors import InvalidDocument, LimitExceeded
-from . import ParseOptions
 from .failures import reject_lone_surrogates
+from .options import ParseOptions
 
 _PEP503 = re.compile(r"[-_.]+")
 MALICIOUS_PREFIX = "MAL-"

@@ -9,12 +9,13 @@ digest, an application SBOM and its base image's SBOM meet whichever arrives fir
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .documents import Document
-from .formats.base import Component, SbomRecord
-from .model import (
+from ..documents import Document
+from ..formats.base import Component, SbomRecord
+from ..graph.refs import ArtifactRef, name_node_props, resolve
+from ..model import (
     Batch,
     DocumentInfo,
     Edge,
@@ -24,8 +25,8 @@ from .model import (
     NodeRef,
     sha256_digest_or_none,
 )
-from .purls import PurlError, generic_purl, oci_digest, parse_purl
-from .refs import ArtifactRef, name_node_props
+from ..purls import PurlError, generic_purl, oci_digest, parse_purl
+from .contract import BuildContext, Built
 
 MAX_STORED_WARNINGS = 200
 
@@ -91,7 +92,7 @@ def _subject_digest(record: SbomRecord, artifact: ArtifactRef | None) -> tuple[s
             return digests[0], name
         if subject.purl:
             try:
-                digest = oci_digest(parse_purl(subject.purl))
+                digest = sha256_digest_or_none(oci_digest(parse_purl(subject.purl)))
             except PurlError:
                 digest = None
             if digest:
@@ -151,7 +152,7 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
         digest: str | None = sha256_digest_or_none(component.hash_of("SHA-256"))
         if digest is None and component.purl:
             try:
-                digest = oci_digest(parse_purl(component.purl))
+                digest = sha256_digest_or_none(oci_digest(parse_purl(component.purl)))
             except PurlError:
                 digest = None
         if digest and (purl_of_ref[component.ref], digest) not in linked:
@@ -198,3 +199,14 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
                         format=str(document.format), name=document.name,
                         meta={"size": document.size})
     return Batch(document=info, nodes=nodes, edges=edges), summary
+
+
+def build_sbom(record: SbomRecord, document: Document, ctx: BuildContext) -> Built:
+    """The SBOM builder: the subject is the document's own, else `--artifact`."""
+    artifact = ctx.options.artifact
+    if artifact is not None and artifact.digest is None:
+        artifact = resolve(ctx.store, artifact)
+    batch, summary = sbom_batch(record, document, artifact, ctx.now)
+    data = asdict(summary)
+    warnings = data.pop("warnings")
+    return Built(batch, data, warnings)

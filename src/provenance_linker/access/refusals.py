@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..errors import ProvenanceError
+from ..store.interface import GraphStore
+from ..telemetry.logging import get_logger
 from . import audit
-from .errors import ProvenanceError
-from .store.interface import GraphStore
-from .telemetry.logging import get_logger
 
 OVERFLOW = ("*", "*", "*", "too many distinct refusals")
 
