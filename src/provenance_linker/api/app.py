@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             svc.close()
 
     app = FastAPI(title="provenance-linker", version=__version__, lifespan=lifespan,
+                  responses=problems.PROBLEM_RESPONSES,
                   description="Provenance graph of SBOMs, signatures, attestations, "
                   "advisories and deployments. Errors are application/problem+json.")
     app.state.service = svc

@@ -19,6 +19,24 @@ from ..telemetry.logging import get_logger
 PROBLEM = "application/problem+json"
 
 
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "instance": {"type": "string"}, "where": {"type": "string"},
+                   "hint": {"type": "string"}}}
+# Answers any route may give, documented on every operation of the OpenAPI document.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {PROBLEM: {"schema": _PROBLEM_SCHEMA}}}
+    for status, text in (
+        (400, "bad request"), (401, "no, unknown or revoked token"),
+        (403, "role not allowed, or the caller is blocked"), (404, "not found"),
+        (409, "ambiguous reference"), (413, "body or document over a limit"),
+        (429, "throttled (Retry-After)"), (503, "shedding load (Retry-After), or the store "
+                                               "is unreachable or damaged"),
+        (507, "the disk under the store is full"))}
+
+
 def problem(status: int, title: str, detail: str, *, instance: str | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> Response:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
