@@ -8,10 +8,12 @@ Sizes are enforced again while reading, since headers can lie.
 
 from __future__ import annotations
 
+import stat
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..documents import Document, Limits, load
 from ..errors import InvalidDocument, LimitExceeded
@@ -36,7 +38,26 @@ def is_zip(path: Path) -> bool:
         return False
 
 
+def _unsafe(member: zipfile.ZipInfo) -> str | None:
+    """Why a member is refused whatever its content: an absolute or climbing path, a
+    symbolic link, or an encrypted entry (an archive is refused as a whole for any)."""
+    name = member.filename.replace("\\", "/")
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in parts:
+        return "its path leaves the archive"
+    if stat.S_ISLNK(member.external_attr >> 16):
+        return "it is a symbolic link"
+    if member.flag_bits & 0x1:
+        return "it is encrypted"
+    return None
+
+
 def _check(archive: zipfile.ZipFile, where: str, limits: ArchiveLimits) -> list[zipfile.ZipInfo]:
+    for member in archive.infolist():
+        reason = _unsafe(member)
+        if reason is not None:
+            raise InvalidDocument(f"refusing the archive: member {member.filename!r}: {reason}",
+                                  where=where)
     members = [m for m in archive.infolist() if not m.is_dir()]
     if len(members) > limits.max_members:
         raise LimitExceeded(f"archive has {len(members)} members, over the limit of "
@@ -50,6 +71,10 @@ def _check(archive: zipfile.ZipFile, where: str, limits: ArchiveLimits) -> list[
             raise LimitExceeded(f"member is {m.file_size} bytes, over the limit of "
                                 f"{limits.max_member_bytes}", where=f"{where}!{m.filename}")
         total += m.file_size
+    packed = sum(m.compress_size for m in members)
+    if total > 1024 * 1024 and total > limits.max_ratio * max(packed, 1):
+        raise LimitExceeded(f"archive expands {total // max(packed, 1)}x; refusing a likely "
+                            "zip bomb", where=where)
     if total > limits.max_total_bytes:
         raise LimitExceeded(f"archive expands to {total} bytes, over the limit of "
                             f"{limits.max_total_bytes}", where=where)
@@ -70,7 +95,7 @@ def iter_archive(path: Path, limits: Limits, archive_limits: ArchiveLimits | Non
     with archive:
         try:
             members = _check(archive, where, bounds)
-        except LimitExceeded as exc:
+        except InvalidDocument as exc:
             yield path, None, exc
             return
         for member in members:
@@ -82,7 +107,8 @@ def iter_archive(path: Path, limits: Limits, archive_limits: ArchiveLimits | Non
                     raise LimitExceeded("member size differs from its header",
                                         where=str(label))
                 yield label, load(data, str(label), limits), None
-            except (InvalidDocument, zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            except (InvalidDocument, zipfile.BadZipFile, OSError, RuntimeError, zlib.error,
+                    EOFError, NotImplementedError) as exc:
                 error = exc if isinstance(exc, InvalidDocument) else InvalidDocument(
                     f"cannot read archive member: {exc}", where=str(label))
                 yield label, None, error
