@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from provenance_linker import demo
+from provenance_linker.demo import samples as demo
 from provenance_linker.demo import signing
 from provenance_linker.documents import detect
 from provenance_linker.errors import ProvenanceError

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from provenance_linker import demo
 from provenance_linker.cli.main import run
+from provenance_linker.demo import samples as demo
 
 from ..support.service import make_token, start_service, start_worker
 
