@@ -14,15 +14,17 @@ from fastapi import Request
 
 from ..access.blocks import BlockList
 from ..access.refusals import RefusalAudit
+from ..access.shared_buckets import SharedBuckets
 from ..access.throttle import Limiter, ThrottleSettings
 from ..access.tokens import Principal, authenticate
 from ..config import Settings
 from ..errors import AuthError, StoreError, StoreUnavailable
 from ..jobs import open_queue, queue_url_for
 from ..jobs.interface import JobQueue
-from ..store import open_store
+from ..store import open_store, scheme_of
 from ..store.health import HealthMonitor
 from ..store.interface import GraphStore
+from ..store.sqlite import path_from_url
 from .cache import GraphAnswerCache
 
 T = TypeVar("T")
@@ -114,7 +116,7 @@ class Service:
     store: GraphStore
     queue: JobQueue
     max_upload_bytes: int
-    limiter: Limiter = field(default_factory=Limiter)
+    limiter: Limiter | SharedBuckets = field(default_factory=Limiter)
     blocks: TtlCache[BlockList] = field(init=False)
     throttle: TtlCache[ThrottleSettings] = field(init=False)
     answers: GraphAnswerCache = field(init=False)
@@ -155,10 +157,16 @@ class Service:
     def from_settings(cls, settings: Settings) -> Service:
         store = open_store(settings.db_url)
         queue = open_queue(queue_url_for(settings.db_url, settings.queue_url))
-        return cls(settings, store, queue,
-                   max_upload_bytes=env_int("PROVENANCE_MAX_UPLOAD_BYTES", 64 * 1024 * 1024))
+        service = cls(settings, store, queue,
+                      max_upload_bytes=env_int("PROVENANCE_MAX_UPLOAD_BYTES", 64 * 1024 * 1024))
+        if scheme_of(settings.db_url) == "sqlite":  # every worker process shares the buckets
+            path = path_from_url(settings.db_url).absolute()
+            service.limiter = SharedBuckets(path.with_name(path.stem + ".throttle.db"))
+        return service
 
     def close(self) -> None:
+        if isinstance(self.limiter, SharedBuckets):
+            self.limiter.close()
         self.queue.close()
         self.store.close()
 
