@@ -41,7 +41,7 @@ def _port() -> int:
 
 def _token(db_url: str, role: str) -> str:
     store = open_store(db_url)
-    token, _ = tokens.create(store, tokens.Role(role), f"bench-{role}")
+    token, _ = tokens.create(store, tokens.Role(role), f"bench-{role}", actor="bench")
     store.close()
     return token
 

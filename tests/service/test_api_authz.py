@@ -149,7 +149,7 @@ def test_revoked_token_is_refused_at_once(live: Service) -> None:
     with live.client(token) as client:
         assert client.get("/v1/jobs").status_code == 200
         store = open_store(live.db_url)
-        revoke(store, token.split("_")[1])
+        revoke(store, token.split("_")[1], actor="test")
         store.close()
         response = client.post("/v1/sboms", content=SBOM)
     assert response.status_code == 401

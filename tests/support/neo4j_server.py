@@ -52,7 +52,13 @@ class Neo4jServer:
             env={**os.environ, "NEO4J_TEST_PASSWORD": PASSWORD,
                  "NEO4J_TEST_PAGECACHE": page_cache}, text=True, bufsize=1)
         threading.Thread(target=self._read_stdout, daemon=True).start()
-        self.uri = self._expect("bolt://")
+        try:
+            self.uri = self._expect("bolt://")
+        except BaseException:
+            self._proc.kill()  # a server that did not come up must not outlive the test
+            self._proc.wait()
+            self._log.close()
+            raise
 
     def _read_stdout(self) -> None:
         assert self._proc.stdout is not None

@@ -69,7 +69,7 @@ class Service:
 def make_token(db_url: str, role: str, name: str) -> str:
     store = open_store(db_url)
     try:
-        token, _ = tokens.create(store, tokens.Role(role), name)
+        token, _ = tokens.create(store, tokens.Role(role), name, actor="test set-up")
         return token
     finally:
         store.close()

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..store.interface import GraphStore
+from . import audit
 
 BLOCKS = "blocks"
 
@@ -26,14 +27,21 @@ def block_key(*, user: str | None = None, ip: str | None = None) -> str:
         raise UsageError(f"not an IP address or CIDR: {ip!r}") from exc
 
 
-def block(store: GraphStore, key: str, reason: str | None = None) -> dict[str, Any]:
+def block(store: GraphStore, key: str, reason: str | None = None, *, actor: str
+          ) -> dict[str, Any]:
+    """Block a user or network (audited)."""
     record = {"key": key, "created": datetime.now(UTC).isoformat(), "reason": reason}
     store.put_record(BLOCKS, key, record)
+    audit.record(store, action="auth.block", actor=actor, target=key, reason=reason)
     return record
 
 
-def unblock(store: GraphStore, key: str) -> bool:
-    return store.delete_record(BLOCKS, key)
+def unblock(store: GraphStore, key: str, *, actor: str) -> bool:
+    """Lift a block (audited); False when there was none."""
+    if not store.delete_record(BLOCKS, key):
+        return False
+    audit.record(store, action="auth.unblock", actor=actor, target=key)
+    return True
 
 
 def list_blocks(store: GraphStore) -> list[dict[str, Any]]:

@@ -10,10 +10,11 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from ..errors import UsageError
 from ..store.interface import GraphStore
+from . import audit
 
 SETTINGS = "settings"
 THROTTLE_KEY = "throttle"
@@ -36,6 +37,22 @@ class ThrottleSettings:
 
     def save(self, store: GraphStore) -> None:
         store.put_record(SETTINGS, THROTTLE_KEY, asdict(self))
+
+
+def change_throttle(store: GraphStore, *, actor: str, enabled: bool | None = None,
+                    rate: float | None = None, burst: int | None = None) -> ThrottleSettings:
+    """Change the shared setting (audited as throttle.enable, .disable or .set)."""
+    current = ThrottleSettings.load(store)
+    setting = replace(current, enabled=current.enabled if enabled is None else enabled,
+                      rate=current.rate if rate is None else rate,
+                      burst=current.burst if burst is None else burst)
+    setting.save(store)
+    if enabled is False:
+        audit.record(store, action="throttle.disable", actor=actor)
+    else:
+        action = "throttle.enable" if enabled else "throttle.set"
+        audit.record(store, action=action, actor=actor, **asdict(setting))
+    return setting
 
 
 def parse_rate(text: str) -> float:

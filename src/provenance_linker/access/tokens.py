@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import AuthError, NotFound, UsageError
 from ..store.interface import GraphStore
+from . import audit
 
 TOKENS = "api_tokens"
 PREFIX = "plk_"
@@ -50,8 +51,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def create(store: GraphStore, role: Role, name: str) -> tuple[str, dict[str, Any]]:
-    """Create a token; returns (the token, shown once, and its public record)."""
+def create(store: GraphStore, role: Role, name: str, *, actor: str
+           ) -> tuple[str, dict[str, Any]]:
+    """Create a token (audited); returns (the token, shown once, and its public record)."""
     if not name.strip():
         raise UsageError("a token needs a non-empty --name")
     if any(r.get("name") == name and not r.get("revoked") for _, r in store.list_records(TOKENS)):
@@ -62,6 +64,8 @@ def create(store: GraphStore, role: Role, name: str) -> tuple[str, dict[str, Any
     record = {"id": token_id, "name": name, "role": str(role), "created": _now(),
               "revoked": None, "sha256": _hash(token)}
     store.put_record(TOKENS, token_id, record)
+    audit.record(store, action="tokens.create", actor=actor, target=token_id, role=str(role),
+                 name=name)
     return token, public(record)
 
 
@@ -74,13 +78,15 @@ def list_tokens(store: GraphStore) -> list[dict[str, Any]]:
                   key=lambda r: (r["created"], r["id"]))
 
 
-def revoke(store: GraphStore, token_id: str) -> dict[str, Any]:
+def revoke(store: GraphStore, token_id: str, *, actor: str) -> dict[str, Any]:
+    """Revoke a token (audited); revoking a revoked token keeps its first revocation."""
     record = store.get_record(TOKENS, token_id)
     if record is None:
         raise NotFound(f"no token with id {token_id}", hint="see `provenance-linker tokens list`")
     if record.get("revoked") is None:
         record["revoked"] = _now()
         store.put_record(TOKENS, token_id, record)
+    audit.record(store, action="tokens.revoke", actor=actor, target=token_id)
     return public(record)
 
 
@@ -107,6 +113,3 @@ def authenticate(store: GraphStore, token: str) -> Principal:
     if record.get("revoked"):
         raise AuthError("API token revoked", hint="ask an admin for a new token")
     return Principal(record["id"], record["name"], Role(record["role"]))
-
-
-# --- blocks (the runbook's "block the source IP/user") ---------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from ..access import audit
 from ..access import blocks as block_list
 from ..errors import NotFound
 from .context import state
@@ -21,9 +20,8 @@ def block(ctx: typer.Context, user: str | None = USER, ip: str | None = IP,
           reason: str | None = typer.Option(None, "--reason"),
           output: OutputFormat = OUTPUT_OPTION) -> None:
     """Refuse every request from the user or address (all replicas, within 1 s)."""
-    store = state(ctx).store()
-    record = block_list.block(store, block_list.block_key(user=user, ip=ip), reason)
-    audit.record(store, action="auth.block", actor="cli", target=record["key"], reason=reason)
+    record = block_list.block(state(ctx).store(), block_list.block_key(user=user, ip=ip),
+                              reason, actor="cli")
     emit(record, output, lambda d: console.print(f"blocked {d['key']}"))
 
 
@@ -31,11 +29,9 @@ def block(ctx: typer.Context, user: str | None = USER, ip: str | None = IP,
 def unblock(ctx: typer.Context, user: str | None = USER, ip: str | None = IP,
             output: OutputFormat = OUTPUT_OPTION) -> None:
     """Lift a block."""
-    store = state(ctx).store()
     key = block_list.block_key(user=user, ip=ip)
-    if not block_list.unblock(store, key):
+    if not block_list.unblock(state(ctx).store(), key, actor="cli"):
         raise NotFound(f"{key} is not blocked", hint="see `provenance-linker auth blocks`")
-    audit.record(store, action="auth.unblock", actor="cli", target=key)
     emit({"key": key, "blocked": False}, output, lambda d: console.print(f"unblocked {key}"))
 
 

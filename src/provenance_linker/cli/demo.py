@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import typer
 
-from ..demo.samples import demo_images
-from ..documents import Limits
-from ..ingest.contract import IngestOptions
-from ..ingest.orchestrator import Linker
+from ..demo.walkthrough import ingest_images
 from ..queries.trace import trace
 from .context import state
 from .demo_trust import demo_trust
 from .demo_vulns import demo_vulnerabilities
-from .files import read_document
 from .output import console
 from .query import _render_trace
 
@@ -27,19 +22,14 @@ def demo(
 ) -> None:
     """Generate a sample dataset, ingest it and print real answers."""
     store = state(ctx).store()
-    linker = Linker(store)
-    images = demo_images()
-    out.mkdir(parents=True, exist_ok=True)
     console.rule("[bold]1. Sample SBOMs")
-    for image in images:
-        path = out / f"{image.name.rsplit('/', 1)[-1].replace(':', '_')}.cdx.json"
-        path.write_bytes(orjson.dumps(image.document, option=orjson.OPT_INDENT_2))
-        report = linker.ingest(read_document(path, Limits()), IngestOptions())
-        s = report.summary
-        console.print(f"ingested {path} — {s['packages']} packages, "
+    images, ingested = ingest_images(store, out)
+    for item in ingested:
+        s = item.report.summary
+        console.print(f"ingested {item.path} — {s['packages']} packages, "
                       f"{s['dependency_edges']} dependency edges, "
                       f"{s['linked_artifacts']} linked artifacts "
-                      f"({'new' if report.created else 'already known'})", highlight=False)
+                      f"({'new' if item.report.created else 'already known'})", highlight=False)
     console.rule("[bold]2. Trace the payments API image")
     _render_trace(trace(store, images[1].name))
     console.print(f"\nTry: provenance-linker --db {state(ctx).settings.db_url} query trace "

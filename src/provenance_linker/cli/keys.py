@@ -8,11 +8,12 @@ from typing import Any
 import typer
 
 from ..errors import UsageError
-from ..trust.reverify import reverify
+from ..trust import changes
 from ..trust.trust_store import TrustStore
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
+CLI_ACTOR = "cli"
 app = typer.Typer(help="Trusted keys, keyless identities and Sigstore trusted roots.",
                   no_args_is_help=True)
 
@@ -44,11 +45,10 @@ def add(ctx: typer.Context, file: Path = typer.Argument(..., help="PEM key/cert 
         not_after: str | None = typer.Option(None, "--not-after", help="ISO 8601"),
         output: OutputFormat = OUTPUT_OPTION) -> None:
     """Trust a public key; re-verifies evidence that was waiting for a key."""
-    store = state(ctx).store()
-    trust = TrustStore(store)
-    value = trust.add_key(_read(file), str(file), name=name, not_before=not_before,
-                          not_after=not_after)
-    emit({"key": _public(value), "reverified": reverify(store, trust)}, output, _render_key)
+    value, reverified = changes.add_key(TrustStore(state(ctx).store()), _read(file), str(file),
+                                        actor=CLI_ACTOR, name=name, not_before=not_before,
+                                        not_after=not_after)
+    emit({"key": _public(value), "reverified": reverified}, output, _render_key)
 
 
 @app.command("list")
@@ -80,8 +80,8 @@ def rotate(ctx: typer.Context, old: str = typer.Argument(..., help="old key id o
            name: str | None = typer.Option(None, "--name"),
            output: OutputFormat = OUTPUT_OPTION) -> None:
     """Replace a key: the old one stays valid for signatures made before now."""
-    store = state(ctx).store()
-    old_value, new_value = TrustStore(store).rotate(old, _read(new), str(new), name=name)
+    old_value, new_value = changes.rotate_key(TrustStore(state(ctx).store()), old, _read(new),
+                                              str(new), actor=CLI_ACTOR, name=name)
     emit({"old": _public(old_value), "new": _public(new_value)}, output,
          lambda d: console.print(f"rotated {d['old']['name']} -> {d['new']['name']} at "
                                  f"{d['old']['rotated_at']}", highlight=False))
@@ -92,7 +92,7 @@ def revoke(ctx: typer.Context, key: str = typer.Argument(..., help="key id or na
            reason: str = typer.Option(..., "--reason"),
            output: OutputFormat = OUTPUT_OPTION) -> None:
     """Revoke a key: nothing it signed verifies from now on."""
-    value = TrustStore(state(ctx).store()).revoke(key, reason)
+    value = changes.revoke_key(TrustStore(state(ctx).store()), key, reason, actor=CLI_ACTOR)
     emit({"key": _public(value)}, output,
          lambda d: console.print(f"revoked {d['key']['name']}: {d['key']['revoke_reason']}",
                                  highlight=False))
@@ -105,7 +105,8 @@ def trust_identity(ctx: typer.Context, issuer: str = typer.Option(..., "--issuer
                                               help="subject is a regular expression"),
                    output: OutputFormat = OUTPUT_OPTION) -> None:
     """Trust a keyless (Sigstore) signer: OIDC issuer + certificate identity."""
-    value = TrustStore(state(ctx).store()).trust_identity(issuer, subject, regex=regex)
+    value = changes.trust_identity(TrustStore(state(ctx).store()), issuer, subject,
+                                   actor=CLI_ACTOR, regex=regex)
     emit({"identity": value}, output,
          lambda d: console.print(f"trusted {d['identity']['subject']} from "
                                  f"{d['identity']['issuer']}", highlight=False))
@@ -117,9 +118,8 @@ def trust_root(ctx: typer.Context, file: Path = typer.Argument(..., help="Truste
                output: OutputFormat = OUTPUT_OPTION) -> None:
     """Add a Sigstore trusted root (staging, a private instance); re-verifies waiting
     evidence."""
-    store = state(ctx).store()
-    trust = TrustStore(store)
-    value = trust.add_root(name, _read(file), str(file))
-    emit({"root": value["name"], "reverified": reverify(store, trust)}, output,
+    value, reverified = changes.add_root(TrustStore(state(ctx).store()), name, _read(file),
+                                         str(file), actor=CLI_ACTOR)
+    emit({"root": value["name"], "reverified": reverified}, output,
          lambda d: console.print(f"trusted root {d['root']} added; "
                                  f"{len(d['reverified'])} items re-verified", highlight=False))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 import typer
 
-from ..access import audit
-from ..access.throttle import ThrottleSettings, parse_rate
+from ..access.throttle import ThrottleSettings, change_throttle, parse_rate
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit
 
@@ -26,23 +25,15 @@ def enable(ctx: typer.Context,
            burst: int | None = typer.Option(None, "--burst", min=1),
            output: OutputFormat = OUTPUT_OPTION) -> None:
     """Turn throttling on (429 with Retry-After above the rate)."""
-    store = state(ctx).store()
-    current = ThrottleSettings.load(store)
-    setting = replace(current, enabled=True,
-                      rate=parse_rate(rate) if rate else current.rate,
-                      burst=burst or current.burst)
-    setting.save(store)
-    audit.record(store, action="throttle.enable", actor="cli", **asdict(setting))
+    setting = change_throttle(state(ctx).store(), actor="cli", enabled=True,
+                              rate=parse_rate(rate) if rate else None, burst=burst or None)
     emit(asdict(setting), output, _show)
 
 
 @app.command("disable")
 def disable(ctx: typer.Context, output: OutputFormat = OUTPUT_OPTION) -> None:
     """Turn throttling off."""
-    store = state(ctx).store()
-    setting = replace(ThrottleSettings.load(store), enabled=False)
-    setting.save(store)
-    audit.record(store, action="throttle.disable", actor="cli")
+    setting = change_throttle(state(ctx).store(), actor="cli", enabled=False)
     emit(asdict(setting), output, _show)
 
 
@@ -53,10 +44,9 @@ def status(ctx: typer.Context,
            output: OutputFormat = OUTPUT_OPTION) -> None:
     """Show (and optionally adjust) the throttle setting."""
     store = state(ctx).store()
-    setting = ThrottleSettings.load(store)
     if rate or burst:
-        setting = replace(setting, rate=parse_rate(rate) if rate else setting.rate,
-                          burst=burst or setting.burst)
-        setting.save(store)
-        audit.record(store, action="throttle.set", actor="cli", **asdict(setting))
+        setting = change_throttle(store, actor="cli", rate=parse_rate(rate) if rate else None,
+                                  burst=burst or None)
+    else:
+        setting = ThrottleSettings.load(store)
     emit(asdict(setting), output, _show)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ..access import audit, tokens
+from ..access import tokens
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
@@ -20,9 +20,7 @@ def create(ctx: typer.Context,
            output: OutputFormat = OUTPUT_OPTION) -> None:
     """Create a token. The token itself is printed only now."""
     store = state(ctx).store()
-    token, record = tokens.create(store, role, name)
-    audit.record(store, action="tokens.create", actor=CLI_ACTOR, target=record["id"],
-                 role=str(role), name=name)
+    token, record = tokens.create(store, role, name, actor=CLI_ACTOR)
     emit({**record, "token": token}, output, lambda d: console.print(
         f"token {d['id']} ({d['role']}, {d['name']}) — shown once:\n{d['token']}",
         highlight=False, soft_wrap=True))
@@ -42,7 +40,5 @@ def list_tokens(ctx: typer.Context, output: OutputFormat = OUTPUT_OPTION) -> Non
 def revoke(ctx: typer.Context, token_id: str = typer.Argument(..., help="token id"),
            output: OutputFormat = OUTPUT_OPTION) -> None:
     """Revoke a token; every replica refuses it from the next request."""
-    store = state(ctx).store()
-    record = tokens.revoke(store, token_id)
-    audit.record(store, action="tokens.revoke", actor=CLI_ACTOR, target=token_id)
+    record = tokens.revoke(state(ctx).store(), token_id, actor=CLI_ACTOR)
     emit(record, output, lambda d: console.print(f"token {d['id']} revoked"))

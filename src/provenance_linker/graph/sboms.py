@@ -1,9 +1,25 @@
-"""Which SBOMs describe an artifact, and which one is current."""
+"""Which SBOMs describe an artifact, and which one is current: the one rule every
+reader uses (verify, trace, diff, blast radius, vulnerability queries, metrics).
+
+The current SBOM of an artifact is the newest of the SBOMs that describe it:
+
+1. an SBOM that states when it was created (`created`, ISO 8601) is newer than any
+   SBOM that does not (or whose date does not parse): a stated date is evidence of
+   recency, the order of arrival is not;
+2. between dated SBOMs the later instant wins (offsets are compared as instants; a
+   date without an offset is taken as UTC);
+3. between SBOMs with the same date, or between undated ones, the one ingested later
+   (higher document sequence) wins.
+
+Every other SBOM of the artifact is superseded: kept, shown as history, never read as
+the artifact's contents. Ingesting an SBOM never deletes another one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ..model import EdgeKind, NodeKind, NodeRef
@@ -27,23 +43,46 @@ class SbomInfo:
                 "current": self.current}
 
 
+DateRank = tuple[bool, datetime]
+_UNDATED: DateRank = (False, datetime.min.replace(tzinfo=UTC))
+
+
+def date_rank(props: Mapping[str, Any]) -> DateRank:
+    """Rules 1 and 2: dated beats undated; later instants beat earlier ones."""
+    created = props.get("created")
+    if not isinstance(created, str) or not created.strip():
+        return _UNDATED
+    try:
+        at = datetime.fromisoformat(created.strip())
+    except ValueError:
+        return _UNDATED
+    return True, at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def newest_first(candidates: Iterable[tuple[str, Mapping[str, Any], int]]
+                 ) -> list[tuple[str, Mapping[str, Any], int]]:
+    """(sbom digest, props, document seq) ordered newest first: the current SBOM first
+    (rule 3 breaks date ties by ingest order, the digest only makes the order total)."""
+    return sorted(candidates, key=lambda c: (date_rank(c[1]), c[2], c[0]), reverse=True)
+
+
 def sboms_for(store: GraphStore, digest: str) -> list[SbomInfo]:
-    """SBOMs describing the artifact, newest first; the newest is current, the rest are
-    superseded (kept as history). Newer means a later `created` time, then later ingest."""
+    """SBOMs describing the artifact, newest first; the first is current, the rest are
+    superseded (kept as history)."""
     edges = store.edges([EdgeKind.DESCRIBES], dst=[NodeRef(NodeKind.ARTIFACT, digest)])
     keys = sorted({e.src.key for e in edges})
     nodes = store.get_many(NodeKind.SBOM, keys)
-    rows = []
+    rows: list[tuple[str, Mapping[str, Any], int]] = []
+    ingested: dict[str, str] = {}
     for key in keys:
         doc = store.document(key)
         node = nodes.get(key)
         if doc is None or node is None:
             continue
-        created = str(node.props.get("created") or doc.ingested_at or "")
-        rows.append((created, doc.seq or 0, key, dict(node.props), doc.ingested_at or ""))
-    rows.sort(reverse=True)
-    return [SbomInfo(key, props, at, seq, index == 0)
-            for index, (_, seq, key, props, at) in enumerate(rows)]
+        rows.append((key, node.props, doc.seq or 0))
+        ingested[key] = doc.ingested_at or ""
+    return [SbomInfo(key, dict(props), ingested[key], seq, index == 0)
+            for index, (key, props, seq) in enumerate(newest_first(rows))]
 
 
 def current_sbom(store: GraphStore, digest: str) -> SbomInfo | None:
@@ -52,23 +91,25 @@ def current_sbom(store: GraphStore, digest: str) -> SbomInfo | None:
 
 
 def current_sboms(store: GraphStore, artifacts: Iterable[str]) -> dict[str, str]:
-    """artifact digest -> digest of its current SBOM (newest `created`, then ingest)."""
+    """artifact digest -> digest of its current SBOM, for many artifacts in few reads
+    (document sequences are read only where dates tie)."""
     refs = [NodeRef(NodeKind.ARTIFACT, a) for a in set(artifacts)]
     if not refs:
         return {}
     describes = store.edges([EdgeKind.DESCRIBES], dst=refs)
     sboms = store.get_many(NodeKind.SBOM, {e.src.key for e in describes})
-    by_artifact: dict[str, list[str]] = {}
+    by_artifact: dict[str, set[str]] = {}
     for e in describes:
-        by_artifact.setdefault(e.dst.key, []).append(e.src.key)
+        if e.src.key in sboms:
+            by_artifact.setdefault(e.dst.key, set()).add(e.src.key)
     out: dict[str, str] = {}
     for art, keys in by_artifact.items():
-        created = {k: str((sboms[k].props.get("created") if k in sboms else "") or "")
-                   for k in keys}
-        newest = max(created.values())
-        tied = sorted(k for k, c in created.items() if c == newest)
-        if len(tied) > 1:
-            seqs = {k: (doc.seq or 0) if (doc := store.document(k)) else 0 for k in tied}
-            tied.sort(key=lambda k: seqs[k])
-        out[art] = tied[-1]
+        if len(keys) == 1:
+            out[art] = next(iter(keys))
+            continue
+        best = max(date_rank(sboms[k].props) for k in keys)
+        tied = [k for k in keys if date_rank(sboms[k].props) == best]
+        seqs = {k: (doc.seq or 0) if (doc := store.document(k)) else 0
+                for k in tied} if len(tied) > 1 else {}
+        out[art] = newest_first((k, sboms[k].props, seqs.get(k, 0)) for k in tied)[0][0]
     return out

@@ -107,9 +107,24 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
                           files=record.counts.get("files", 0),
                           warnings=list(record.warnings))
     sbom = NodeRef(NodeKind.SBOM, document.digest)
-    nodes: list[Node] = []
-    edges: list[Edge] = []
+    packages, purl_of_ref = _packages(record, summary)
+    refs = {key: NodeRef(NodeKind.PACKAGE, key) for key in packages}  # shared: less memory
+    nodes: list[Node] = list(packages.values())
+    edges: list[Edge] = [Edge(EdgeKind.LISTS, sbom, ref) for ref in refs.values()]
+    edges += _dependency_edges(record, sbom, refs, purl_of_ref, summary)
+    edges += _contains_edges(record, refs, purl_of_ref, summary)
+    _link_artifacts(record, refs, purl_of_ref, summary, nodes, edges)
+    subject_digest = _link_subject(record, artifact, sbom, now, summary, nodes, edges)
+    nodes.append(_sbom_node(record, document, subject_digest, summary))
+    info = DocumentInfo(digest=document.digest, kind=str(document.kind),
+                        format=str(document.format), name=document.name,
+                        meta={"size": document.size})
+    return Batch(document=info, nodes=nodes, edges=edges), summary
 
+
+def _packages(record: SbomRecord, summary: SbomSummary
+              ) -> tuple[dict[str, Node], dict[str, str]]:
+    """Package nodes by purl, and the purl of each component ref."""
     packages: dict[str, Node] = {}
     purl_of_ref: dict[str, str] = {}
     for component in record.components:
@@ -117,12 +132,16 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
         packages.setdefault(node.key, node)
         purl_of_ref[component.ref] = node.key
     summary.packages = len(packages)
-    nodes.extend(packages.values())
-    refs = {key: NodeRef(NodeKind.PACKAGE, key) for key in packages}  # shared: less memory
-    edges.extend(Edge(EdgeKind.LISTS, sbom, ref) for ref in refs.values())
+    return packages, purl_of_ref
 
+
+def _dependency_edges(record: SbomRecord, sbom: NodeRef, refs: dict[str, NodeRef],
+                      purl_of_ref: dict[str, str], summary: SbomSummary) -> list[Edge]:
+    """DEPENDS_ON from the SBOM root (the subject's direct dependencies) or a package;
+    refs that share a purl merge into one edge."""
     root_refs = {s.ref for s in record.subjects if s.ref}
-    seen_deps: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str]] = set()
+    edges: list[Edge] = []
     summary.dependency_pairs = len(set(record.dependencies))
     for src_ref, dst_ref in record.dependencies:
         dst = purl_of_ref.get(dst_ref)
@@ -136,17 +155,27 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
             summary.warnings.append(f"dependency from unknown ref {src_ref!r}")
             continue
         pair = (src.key, dst)
-        if pair not in seen_deps:
-            seen_deps.add(pair)
+        if pair not in seen:
+            seen.add(pair)
             edges.append(Edge(EdgeKind.DEPENDS_ON, src, refs[dst]))
-    summary.dependency_edges = len(seen_deps)
+    summary.dependency_edges = len(seen)
+    return edges
 
+
+def _contains_edges(record: SbomRecord, refs: dict[str, NodeRef], purl_of_ref: dict[str, str],
+                    summary: SbomSummary) -> list[Edge]:
+    edges: list[Edge] = []
     for parent_ref, child_ref in record.contains:
         parent, child = purl_of_ref.get(parent_ref), purl_of_ref.get(child_ref)
         if parent and child and parent != child:
             edges.append(Edge(EdgeKind.CONTAINS, refs[parent], refs[child]))
             summary.contains_edges += 1
+    return edges
 
+
+def _link_artifacts(record: SbomRecord, refs: dict[str, NodeRef], purl_of_ref: dict[str, str],
+                    summary: SbomSummary, nodes: list[Node], edges: list[Edge]) -> None:
+    """`Package -IS-> Artifact` for components whose sha256 or OCI purl names a digest."""
     linked: set[tuple[str, str]] = set()
     for component in record.components:
         digest: str | None = sha256_digest_or_none(component.hash_of("SHA-256"))
@@ -162,24 +191,32 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
                               NodeRef(NodeKind.ARTIFACT, digest)))
     summary.linked_artifacts = len(linked)
 
+
+def _link_subject(record: SbomRecord, artifact: ArtifactRef | None, sbom: NodeRef, now: str,
+                  summary: SbomSummary, nodes: list[Node], edges: list[Edge]) -> str | None:
+    """`Sbom -DESCRIBES-> Artifact` and the artifact's name; the subject digest or None."""
     subject_digest, subject_name = _subject_digest(record, artifact)
-    if subject_digest:
-        summary.subject = subject_digest
-        target = NodeRef(NodeKind.ARTIFACT, subject_digest)
-        subject_type = record.subjects[0].type if record.subjects else None
-        nodes.append(Node(NodeKind.ARTIFACT, subject_digest,
-                          {"type": subject_type} if subject_type else {}))
-        edges.append(Edge(EdgeKind.DESCRIBES, sbom, target))
-        if subject_name:
-            nodes.append(Node(NodeKind.NAME, subject_name, name_node_props(subject_name)))
-            edges.append(Edge(EdgeKind.NAMES, NodeRef(NodeKind.NAME, subject_name), target,
-                              {"at": now}))
-    else:
+    if not subject_digest:
         summary.warnings.append(
             "the SBOM names no subject digest; pass --artifact NAME@sha256:DIGEST to link it "
             "to an artifact")
+        return None
+    summary.subject = subject_digest
+    target = NodeRef(NodeKind.ARTIFACT, subject_digest)
+    subject_type = record.subjects[0].type if record.subjects else None
+    nodes.append(Node(NodeKind.ARTIFACT, subject_digest,
+                      {"type": subject_type} if subject_type else {}))
+    edges.append(Edge(EdgeKind.DESCRIBES, sbom, target))
+    if subject_name:
+        nodes.append(Node(NodeKind.NAME, subject_name, name_node_props(subject_name)))
+        edges.append(Edge(EdgeKind.NAMES, NodeRef(NodeKind.NAME, subject_name), target,
+                          {"at": now}))
+    return subject_digest
 
-    nodes.append(Node(NodeKind.SBOM, document.digest, {
+
+def _sbom_node(record: SbomRecord, document: Document, subject_digest: str | None,
+               summary: SbomSummary) -> Node:
+    return Node(NodeKind.SBOM, document.digest, {
         "format": record.format,
         "spec_version": record.spec_version,
         "serial": record.serial,
@@ -194,11 +231,7 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
         "warnings": summary.warnings[:MAX_STORED_WARNINGS],
         "warning_count": len(summary.warnings),
         "counts": record.counts or None,
-    }))
-    info = DocumentInfo(digest=document.digest, kind=str(document.kind),
-                        format=str(document.format), name=document.name,
-                        meta={"size": document.size})
-    return Batch(document=info, nodes=nodes, edges=edges), summary
+    })
 
 
 def build_sbom(record: SbomRecord, document: Document, ctx: BuildContext) -> Built:

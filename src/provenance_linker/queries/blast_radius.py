@@ -10,6 +10,7 @@ statement (not_affected/fixed) for an artifact suppresses it, with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,49 +112,10 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
     for e in matches:
         bad.setdefault(e.src.key, _Hit([], e.src.key, list(e.props.get("fixed") or []),
                                        e.dst.key))
-    artifacts: dict[str, dict[str, Any]] = {}
     names: dict[str, list[str]] = {}  # filled level by level, read once per artifact
-    level_targets = dict(bad)
-    for level in range(MAX_IMAGE_LEVELS):
-        if not level_targets:
-            break
-        found = _affected_artifacts(store, level_targets, level, names)
-        fresh = {d: a for d, a in found.items() if d not in artifacts}
-        artifacts.update(fresh)
-        level_targets = {}
-        if fresh:
-            for e in store.edges([EdgeKind.IS],
-                                 dst=[NodeRef(NodeKind.ARTIFACT, d) for d in fresh]):
-                art = fresh[e.dst.key]
-                below = [_step("artifact", e.dst.key, art["label"]), *art["path"][1:]]
-                level_targets.setdefault(e.src.key, _Hit(below, art["package"], art["fixed"],
-                                                         art["advisory"]))
+    artifacts = _artifacts_through_images(store, bad, names)
     verdicts = vex_verdicts(store, artifacts, ids)
-    runs = store.edges([EdgeKind.RUNS], dst=[NodeRef(NodeKind.ARTIFACT, d)
-                                             for d in artifacts]) if artifacts else []
-    deployments_of = {e.src.key for e in runs}
-    live = [e for e in current_runs(store, deployments_of) if e.dst.key in artifacts]
-    dep_nodes = store.get_many(NodeKind.DEPLOYMENT, {e.src.key for e in live})
-    envs: dict[str, list[str]] = {}
-    in_edges = store.edges([EdgeKind.IN], src=[n.ref for n in dep_nodes.values()]) \
-        if dep_nodes else []
-    for e in in_edges:
-        envs.setdefault(e.src.key, []).append(e.dst.key)
-    deployments: list[dict[str, Any]] = []
-    for e in sorted(live, key=lambda x: (x.src.key, x.dst.key)):
-        node = dep_nodes.get(e.src.key)
-        env_list = sorted(envs.get(e.src.key, []))
-        if environment and environment not in env_list:
-            continue
-        art = artifacts[e.dst.key]
-        suppressed = suppression(verdicts, e.dst.key, ids)
-        p = node.props if node else {}
-        deployments.append({
-            "key": e.src.key, "cluster": p.get("cluster"), "namespace": p.get("namespace"),
-            "kind": p.get("kind"), "name": p.get("name"), "environments": env_list,
-            "artifact": e.dst.key, "image": e.props.get("image"),
-            "container": e.props.get("container"), "suppressed": suppressed,
-            "path": [_step("deployment", e.src.key), *art["path"]]})
+    deployments = _deployments(store, artifacts, environment, verdicts, ids)
     running: dict[str, set[str]] = {}
     for d in deployments:
         running.setdefault(d["artifact"], set()).add(d["key"])
@@ -182,6 +144,60 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
                     "environments": sorted({env for d in deployments
                                             for env in d["environments"]})},
     }
+
+
+def _artifacts_through_images(store: GraphStore, bad: dict[str, _Hit],
+                              names: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+    """Artifacts whose current SBOM lists a vulnerable package, then, level by level,
+    images built on those artifacts (`Package -IS-> Artifact`)."""
+    artifacts: dict[str, dict[str, Any]] = {}
+    level_targets = dict(bad)
+    for level in range(MAX_IMAGE_LEVELS):
+        if not level_targets:
+            break
+        found = _affected_artifacts(store, level_targets, level, names)
+        fresh = {d: a for d, a in found.items() if d not in artifacts}
+        artifacts.update(fresh)
+        level_targets = {}
+        if fresh:
+            for e in store.edges([EdgeKind.IS],
+                                 dst=[NodeRef(NodeKind.ARTIFACT, d) for d in fresh]):
+                art = fresh[e.dst.key]
+                below = [_step("artifact", e.dst.key, art["label"]), *art["path"][1:]]
+                level_targets.setdefault(e.src.key, _Hit(below, art["package"], art["fixed"],
+                                                         art["advisory"]))
+    return artifacts
+
+
+def _deployments(store: GraphStore, artifacts: dict[str, dict[str, Any]],
+                 environment: str | None, verdicts: Mapping[tuple[str, str], dict[str, Any]],
+                 ids: list[str]) -> list[dict[str, Any]]:
+    """Deployments running an affected artifact now (in `environment`, when given)."""
+    runs = store.edges([EdgeKind.RUNS], dst=[NodeRef(NodeKind.ARTIFACT, d)
+                                             for d in artifacts]) if artifacts else []
+    live = [e for e in current_runs(store, {e.src.key for e in runs})
+            if e.dst.key in artifacts]
+    dep_nodes = store.get_many(NodeKind.DEPLOYMENT, {e.src.key for e in live})
+    envs: dict[str, list[str]] = {}
+    in_edges = store.edges([EdgeKind.IN], src=[n.ref for n in dep_nodes.values()]) \
+        if dep_nodes else []
+    for e in in_edges:
+        envs.setdefault(e.src.key, []).append(e.dst.key)
+    deployments: list[dict[str, Any]] = []
+    for e in sorted(live, key=lambda x: (x.src.key, x.dst.key)):
+        node = dep_nodes.get(e.src.key)
+        env_list = sorted(envs.get(e.src.key, []))
+        if environment and environment not in env_list:
+            continue
+        p = node.props if node else {}
+        deployments.append({
+            "key": e.src.key, "cluster": p.get("cluster"), "namespace": p.get("namespace"),
+            "kind": p.get("kind"), "name": p.get("name"), "environments": env_list,
+            "artifact": e.dst.key, "image": e.props.get("image"),
+            "container": e.props.get("container"),
+            "suppressed": suppression(verdicts, e.dst.key, ids),
+            "path": [_step("deployment", e.src.key), *artifacts[e.dst.key]["path"]]})
+    return deployments
 
 
 def _affected_artifacts(store: GraphStore, targets: dict[str, _Hit], level: int,

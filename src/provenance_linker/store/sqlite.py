@@ -1,8 +1,9 @@
 """The embedded default backend: one SQLite file, WAL, one transaction per document.
 
-Nodes are upserted by natural key (`INSERT … ON CONFLICT DO UPDATE` with a JSON merge
-patch), edges are per-document assertions, traversals are recursive CTEs. Writes go
-through `executemany` inside `BEGIN IMMEDIATE … COMMIT`.
+This module opens the connections (also for the SQLite job queue), runs migrations and
+reads; the write transactions are in `sqlite_write.py`, as the Neo4j store's are in
+`neo4j_write.py`. Traversals are recursive CTEs. Writes go through `executemany` inside
+`BEGIN IMMEDIATE … COMMIT`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from ..errors import StoreError, StoreUnavailable
 from ..model import (
@@ -34,34 +33,18 @@ from ..model import (
     TraversalStep,
 )
 from ..telemetry.logging import timed_query
-from . import ledger
-from .chain import check_continuation
+from . import sqlite_write as write
 from .digest import graph_digest
 from .paths import chains_per_document
+from .sqlite_rows import chunks, loads, node_ids
 
 # Enum lookup by value through a dict: Enum.__call__ dominated large edge reads.
 _NODE_KINDS = {str(k): k for k in NodeKind}
 _EDGE_KINDS = {str(k): k for k in EdgeKind}
 
-CHUNK = 900  # stays below SQLite's bound-parameter limit
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _dumps(props: Mapping[str, Any]) -> str:
-    return orjson.dumps({k: v for k, v in props.items() if v is not None}).decode()
-
-
-def _loads(text: str) -> dict[str, Any]:
-    value: dict[str, Any] = orjson.loads(text)
-    return value
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def path_from_url(url: str) -> Path:
@@ -135,6 +118,7 @@ class SqliteStore:
         return conn
 
     @contextmanager
+
     def _write(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
         try:
@@ -191,115 +175,21 @@ class SqliteStore:
                     applied.add(version)
         return max(applied, default=0)
 
-    # --- writes ------------------------------------------------------------------------
+    # --- writes (store/sqlite_write.py) -----------------------------------------------
     def apply(self, batch: Batch) -> ApplyResult:
-        merged: dict[tuple[str, str], Mapping[str, Any]] = {}
-        for node in batch.nodes:
-            key = (str(node.kind), node.key)
-            current = merged.get(key)
-            # Copy only when two nodes merge (a 10k-package batch otherwise copies 20k dicts).
-            merged[key] = node.props if current is None else {**current, **node.props}
-        doc_digest = batch.document.digest
-        endpoint_docs: set[tuple[str, str, str]] = set()
-        for edge in batch.edges:
-            for end in (edge.src, edge.dst):
-                merged.setdefault((str(end.kind), end.key), {})
-                if edge.doc and edge.doc != doc_digest:
-                    endpoint_docs.add((str(end.kind), end.key, edge.doc))
         with timed_query("apply", self.backend), self._write() as conn:
-            for old in batch.replaces:
-                if old != doc_digest:
-                    self._delete_document(conn, old)
-            doc_id, created = self._ensure_document(conn, batch.document)
-            conn.executemany(
-                "INSERT INTO nodes(kind, key, props) VALUES (?, ?, ?) "
-                "ON CONFLICT(kind, key) DO UPDATE SET props = json_patch(nodes.props, "
-                "excluded.props) WHERE excluded.props <> '{}' AND nodes.props <> "
-                "json_patch(nodes.props, excluded.props)",
-                ((k, key, _dumps(p)) for (k, key), p in merged.items()),  # streamed
-            )
-            ids = self._node_ids(conn, merged.keys())
-            doc_ids = {doc_digest: doc_id}
-            for digest in {e.doc for e in batch.edges if e.doc} - {doc_digest}:
-                doc_ids[digest] = self._doc_id(conn, digest)
-            sources = [(ids[k], doc_id) for k in merged]
-            sources += [(ids[(k, key)], doc_ids[d]) for k, key, d in endpoint_docs]
-            conn.executemany("INSERT OR IGNORE INTO node_sources VALUES (?, ?)", sources)
-            conn.executemany(
-                "INSERT INTO edges(kind, src, dst, doc_id, props) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props "
-                "WHERE edges.props <> excluded.props",
-                (
-                    (str(e.kind), ids[(str(e.src.kind), e.src.key)],
-                     ids[(str(e.dst.kind), e.dst.key)], doc_ids[e.doc or doc_digest],
-                     _dumps(e.props))
-                    for e in batch.edges
-                ),
-            )
-            for stream, payload in batch.log:
-                self._append_log(conn, stream, payload)
-        return ApplyResult(doc_digest, created, len(merged), len(batch.edges))
-
-    def _ensure_document(self, conn: sqlite3.Connection, doc: DocumentInfo) -> tuple[int, bool]:
-        row = conn.execute("SELECT id FROM documents WHERE digest = ?", (doc.digest,)).fetchone()
-        if row:
-            return int(row[0]), False
-        cur = conn.execute(
-            "INSERT INTO documents(digest, kind, format, name, meta, ingested_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (doc.digest, doc.kind, doc.format, doc.name, _dumps(doc.meta),
-             doc.ingested_at or self._clock().isoformat()),  # kept when copied
-        )
-        return int(cur.lastrowid or 0), True
-
-    def _doc_id(self, conn: sqlite3.Connection, digest: str) -> int:
-        row = conn.execute("SELECT id FROM documents WHERE digest = ?", (digest,)).fetchone()
-        if row is None:
-            raise StoreError(f"edge asserted by unknown document {digest}")
-        return int(row[0])
-
-    def _node_ids(self, conn: sqlite3.Connection,
-                  keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        by_kind: dict[str, list[str]] = {}
-        for kind, key in keys:
-            by_kind.setdefault(kind, []).append(key)
-        ids: dict[tuple[str, str], int] = {}
-        for kind, kind_keys in by_kind.items():
-            for chunk in _chunks(kind_keys):
-                marks = ",".join("?" * len(chunk))
-                for node_id, key in conn.execute(
-                    f"SELECT id, key FROM nodes WHERE kind = ? AND key IN ({marks})",
-                    (kind, *chunk),
-                ):
-                    ids[(kind, key)] = node_id
-        return ids
+            return write.apply_batch(conn, batch, self._clock)
 
     def delete_document(self, digest: str) -> bool:
         with timed_query("delete_document", self.backend), self._write() as conn:
-            return self._delete_document(conn, digest)
-
-    def _delete_document(self, conn: sqlite3.Connection, digest: str) -> bool:
-        row = conn.execute("SELECT id FROM documents WHERE digest = ?", (digest,)).fetchone()
-        if row is None:
-            return False
-        doc_id = row[0]
-        conn.execute("DELETE FROM edges WHERE doc_id = ?", (doc_id,))
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS orphan_candidates(id INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM orphan_candidates")
-        conn.execute("INSERT INTO orphan_candidates SELECT node_id FROM node_sources "
-                     "WHERE doc_id = ?", (doc_id,))
-        conn.execute("DELETE FROM node_sources WHERE doc_id = ?", (doc_id,))
-        conn.execute(
-            "DELETE FROM nodes WHERE id IN (SELECT id FROM orphan_candidates) AND NOT EXISTS "
-            "(SELECT 1 FROM node_sources s WHERE s.node_id = nodes.id)")
-        conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
-        return True
+            return write.delete_document(conn, digest)
 
     # --- reads -------------------------------------------------------------------------
     @staticmethod
+
     def _document(row: Sequence[Any]) -> DocumentInfo:
         return DocumentInfo(digest=row[0], kind=row[1], format=row[2], name=row[3],
-                            meta=_loads(row[4]), ingested_at=row[5], seq=row[6])
+                            meta=loads(row[4]), ingested_at=row[5], seq=row[6])
 
     _DOC_COLUMNS = "digest, kind, format, name, meta, ingested_at, id"
 
@@ -319,20 +209,20 @@ class SqliteStore:
     def get(self, ref: NodeRef) -> Node | None:
         row = self._conn().execute("SELECT props FROM nodes WHERE kind = ? AND key = ?",
                                    (str(ref.kind), ref.key)).fetchone()
-        return Node(ref.kind, ref.key, _loads(row[0])) if row else None
+        return Node(ref.kind, ref.key, loads(row[0])) if row else None
 
     def get_many(self, kind: NodeKind, keys: Iterable[str]) -> dict[str, Node]:
         found: dict[str, Node] = {}
         unique = list(dict.fromkeys(keys))
         conn = self._conn()
         with timed_query("get_many", self.backend):
-            for chunk in _chunks(unique):
+            for chunk in chunks(unique):
                 marks = ",".join("?" * len(chunk))
                 for key, props in conn.execute(
                     f"SELECT key, props FROM nodes WHERE kind = ? AND key IN ({marks})",
                     (str(kind), *chunk),
                 ):
-                    found[key] = Node(kind, key, _loads(props))
+                    found[key] = Node(kind, key, loads(props))
         return found
 
     def find(self, kind: NodeKind, where: Mapping[str, Any] | None = None,
@@ -349,7 +239,7 @@ class SqliteStore:
             sql += " LIMIT ?"
             params.append(limit)
         with timed_query("find", self.backend):
-            return [Node(kind, k, _loads(p)) for k, p in self._conn().execute(sql, params)]
+            return [Node(kind, k, loads(p)) for k, p in self._conn().execute(sql, params)]
 
     _EDGE_SELECT = (
         "SELECT e.kind, s.kind, s.key, d.kind, d.key, e.props, doc.digest "
@@ -358,9 +248,10 @@ class SqliteStore:
     )
 
     @staticmethod
+
     def _edge(row: Sequence[Any]) -> Edge:
         return Edge(_EDGE_KINDS[row[0]], NodeRef(_NODE_KINDS[row[1]], row[2]),
-                    NodeRef(_NODE_KINDS[row[3]], row[4]), _loads(row[5]), row[6])
+                    NodeRef(_NODE_KINDS[row[3]], row[4]), loads(row[5]), row[6])
 
     def edges(self, kinds: Sequence[EdgeKind] = (), *, src: Sequence[NodeRef] = (),
               dst: Sequence[NodeRef] = (), doc: str | None = None) -> list[Edge]:
@@ -377,7 +268,7 @@ class SqliteStore:
         endpoint_filters: list[tuple[str, list[int]]] = []
         for column, endpoint_refs in (("e.src", src), ("e.dst", dst)):
             if endpoint_refs:
-                ids = list(self._node_ids(conn, {(str(r.kind), r.key) for r in endpoint_refs})
+                ids = list(node_ids(conn, {(str(r.kind), r.key) for r in endpoint_refs})
                            .values())
                 if not ids:
                     return []
@@ -394,7 +285,7 @@ class SqliteStore:
             # of that kind; the endpoint's (node, kind) index is the precise one.
             select = self._EDGE_SELECT.replace(
                 "FROM edges e ", f"FROM edges e INDEXED BY {self._ENDPOINT_INDEX[column]} ")
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 where = [*base_where, f"{column} IN ({','.join('?' * len(chunk))})"]
                 params = [*base_params, *chunk]
                 for other_column, other_ids in rest:
@@ -417,8 +308,8 @@ class SqliteStore:
         triples (doc_id index) and walking them here."""
         conn = self._conn()
         docs = {d: i for i, d in self._doc_ids(conn, list(wanted)).items()}
-        roots = self._node_ids(conn, {("Sbom", d) for d in docs})
-        targets = self._node_ids(conn, {("Package", k) for ks in wanted.values() for k in ks})
+        roots = node_ids(conn, {("Sbom", d) for d in docs})
+        targets = node_ids(conn, {("Package", k) for ks in wanted.values() for k in ks})
         by_doc: dict[int, set[int]] = {}
         for digest, keys in wanted.items():
             if digest in docs:
@@ -427,7 +318,7 @@ class SqliteStore:
         root_of = {docs[d]: roots[("Sbom", d)] for d in docs if ("Sbom", d) in roots}
         chains: dict[int, list[int]] = {}
         with timed_query("shortest_dependency_paths", self.backend):
-            for chunk in _chunks(list(root_of.values())):
+            for chunk in chunks(list(root_of.values())):
                 for doc_id, src, dst in conn.execute(
                         f"SELECT doc_id, src, dst FROM edges INDEXED BY "
                         f"{self._ENDPOINT_INDEX['e.src']} WHERE src IN "
@@ -437,7 +328,7 @@ class SqliteStore:
                             and root_of.get(doc_id) == src:
                         chains[doc_id] = [src, dst]
             rest = [d for d in by_doc if d not in chains and d in root_of]
-            for chunk in _chunks(rest, 200):
+            for chunk in chunks(rest, 200):
                 rows = conn.execute(
                     f"SELECT doc_id, src, dst FROM edges WHERE doc_id IN "
                     f"({','.join('?' * len(chunk))}) AND +kind = 'DEPENDS_ON' ORDER BY id",
@@ -445,7 +336,7 @@ class SqliteStore:
                 chains.update(chains_per_document(rows, chunk, by_doc, root_of, max_depth))
             key_of: dict[int, str] = {}
             ids = sorted({n for c in chains.values() for n in c})
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 key_of.update(conn.execute(
                     f"SELECT id, key FROM nodes WHERE id IN ({','.join('?' * len(chunk))})",
                     list(chunk)).fetchall())
@@ -454,7 +345,7 @@ class SqliteStore:
 
     def _doc_ids(self, conn: sqlite3.Connection, digests: Sequence[str]) -> dict[int, str]:
         found: dict[int, str] = {}
-        for chunk in _chunks(list(dict.fromkeys(digests))):
+        for chunk in chunks(list(dict.fromkeys(digests))):
             found.update(conn.execute(
                 f"SELECT id, digest FROM documents WHERE digest IN "
                 f"({','.join('?' * len(chunk))})", list(chunk)).fetchall())
@@ -466,7 +357,7 @@ class SqliteStore:
         if not start or max_depth < 1:
             return []
         conn = self._conn()
-        start_ids = list(self._node_ids(conn, {(str(r.kind), r.key) for r in start}).values())
+        start_ids = list(node_ids(conn, {(str(r.kind), r.key) for r in start}).values())
         if not start_ids:
             return []
         kinds = [str(k) for k in edge_kinds]
@@ -514,7 +405,7 @@ class SqliteStore:
                     continue
                 seen.add(row[0])
                 edge = self._edge(row[2:9])
-                far = Node(NodeKind(row[9]), row[10], _loads(row[11]))
+                far = Node(NodeKind(row[9]), row[10], loads(row[11]))
                 result.append(TraversalStep(depth=row[1], edge=edge, node=far))
         return result
 
@@ -534,7 +425,7 @@ class SqliteStore:
             return None
         conn = self._conn()
         nodes = [
-            Node(NodeKind(k), key, _loads(p))
+            Node(NodeKind(k), key, loads(p))
             for k, key, p in conn.execute(
                 "SELECT n.kind, n.key, n.props FROM node_sources s JOIN nodes n "
                 "ON n.id = s.node_id WHERE s.doc_id = ? ORDER BY n.id", (doc.seq,))
@@ -547,7 +438,7 @@ class SqliteStore:
 
     def content_digest(self) -> str:
         conn = self._conn()
-        nodes = (Node(NodeKind(k), key, _loads(p))
+        nodes = (Node(NodeKind(k), key, loads(p))
                  for k, key, p in conn.execute("SELECT kind, key, props FROM nodes"))
         edges = (self._edge(r) for r in conn.execute(self._EDGE_SELECT))
         return graph_digest(nodes, edges)
@@ -555,40 +446,24 @@ class SqliteStore:
     # --- records and logs ------------------------------------------------------------
     def put_record(self, collection: str, key: str, value: Mapping[str, Any]) -> None:
         with self._write() as conn:
-            conn.execute("INSERT INTO records VALUES (?, ?, ?) ON CONFLICT(collection, key) "
-                         "DO UPDATE SET value = excluded.value",
-                         (collection, key, orjson.dumps(dict(value)).decode()))
+            write.put_record(conn, collection, key, value)
 
     def get_record(self, collection: str, key: str) -> dict[str, Any] | None:
         row = self._conn().execute("SELECT value FROM records WHERE collection = ? AND key = ?",
                                    (collection, key)).fetchone()
-        return _loads(row[0]) if row else None
+        return loads(row[0]) if row else None
 
     def list_records(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
-        return [(k, _loads(v)) for k, v in self._conn().execute(
+        return [(k, loads(v)) for k, v in self._conn().execute(
             "SELECT key, value FROM records WHERE collection = ? ORDER BY key", (collection,))]
 
     def delete_record(self, collection: str, key: str) -> bool:
         with self._write() as conn:
-            cur = conn.execute("DELETE FROM records WHERE collection = ? AND key = ?",
-                               (collection, key))
-            return cur.rowcount > 0
+            return write.delete_record(conn, collection, key)
 
     def append_log(self, stream: str, payload: Mapping[str, Any]) -> LogEntry:
         with self._write() as conn:
-            return self._append_log(conn, stream, payload)
-
-    def _append_log(self, conn: sqlite3.Connection, stream: str,
-                    payload: Mapping[str, Any]) -> LogEntry:
-        row = conn.execute("SELECT seq, hash FROM logs WHERE stream = ? ORDER BY seq DESC "
-                           "LIMIT 1", (stream,)).fetchone()
-        seq, prev = (row[0] + 1, row[1]) if row else (1, ledger.GENESIS)
-        at = self._clock().isoformat()
-        body = orjson.loads(orjson.dumps(dict(payload)))
-        digest = ledger.entry_hash(stream, seq, at, body, prev)
-        conn.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
-                     (stream, seq, at, orjson.dumps(body).decode(), prev, digest))
-        return LogEntry(stream, seq, at, body, prev, digest)
+            return write.append_log(conn, stream, payload, self._clock().isoformat())
 
     def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]:
         sql = "SELECT seq, at, payload, prev_hash, hash FROM logs WHERE stream = ? AND seq > ? " \
@@ -597,7 +472,7 @@ class SqliteStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return [LogEntry(stream, s, at, _loads(p), prev, h)
+        return [LogEntry(stream, s, at, loads(p), prev, h)
                 for s, at, p, prev, h in self._conn().execute(sql, params)]
 
     # --- copying a whole store (store/copy.py) -----------------------------------------
@@ -614,11 +489,4 @@ class SqliteStore:
         if not entries:
             return 0
         with self._write() as conn:
-            row = conn.execute("SELECT seq, hash FROM logs WHERE stream = ? ORDER BY seq "
-                               "DESC LIMIT 1", (stream,)).fetchone()
-            last, prev = (row[0], row[1]) if row else (0, ledger.GENESIS)
-            check_continuation(stream, entries, last, prev)
-            conn.executemany("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)", [
-                (stream, e.seq, e.at, orjson.dumps(dict(e.payload)).decode(), e.prev_hash,
-                 e.hash) for e in entries])
-        return len(entries)
+            return write.import_log(conn, stream, entries)

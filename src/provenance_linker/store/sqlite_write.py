@@ -1,0 +1,148 @@
+"""The SQLite store's write transactions: a document's batch, withdrawal, records, logs.
+
+Every function runs inside the caller's `BEGIN IMMEDIATE` transaction (`SqliteStore._write`).
+Nodes are upserted by natural key (`INSERT … ON CONFLICT DO UPDATE` with a JSON merge
+patch that skips unchanged rows); edges are per-document assertions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from ..errors import StoreError
+from ..model import ApplyResult, Batch, DocumentInfo, LogEntry
+from . import ledger
+from .chain import check_continuation
+from .sqlite_rows import dumps, node_ids
+
+
+def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], datetime]
+                ) -> ApplyResult:
+    """One document's batch inside the caller's write transaction: withdraw what it
+    replaces, upsert nodes (JSON merge patch), record node provenance, upsert edges,
+    append its log entries."""
+    merged: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for node in batch.nodes:
+        key = (str(node.kind), node.key)
+        current = merged.get(key)
+        # Copy only when two nodes merge (a 10k-package batch otherwise copies 20k dicts).
+        merged[key] = node.props if current is None else {**current, **node.props}
+    doc_digest = batch.document.digest
+    endpoint_docs: set[tuple[str, str, str]] = set()
+    for edge in batch.edges:
+        for end in (edge.src, edge.dst):
+            merged.setdefault((str(end.kind), end.key), {})
+            if edge.doc and edge.doc != doc_digest:
+                endpoint_docs.add((str(end.kind), end.key, edge.doc))
+    for old in batch.replaces:
+        if old != doc_digest:
+            delete_document(conn, old)
+    doc_id, created = ensure_document(conn, batch.document, clock)
+    conn.executemany(
+        "INSERT INTO nodes(kind, key, props) VALUES (?, ?, ?) "
+        "ON CONFLICT(kind, key) DO UPDATE SET props = json_patch(nodes.props, "
+        "excluded.props) WHERE excluded.props <> '{}' AND nodes.props <> "
+        "json_patch(nodes.props, excluded.props)",
+        ((k, key, dumps(p)) for (k, key), p in merged.items()),  # streamed
+    )
+    ids = node_ids(conn, merged.keys())
+    doc_ids = {doc_digest: doc_id}
+    for digest in {e.doc for e in batch.edges if e.doc} - {doc_digest}:
+        doc_ids[digest] = document_id(conn, digest)
+    sources = [(ids[k], doc_id) for k in merged]
+    sources += [(ids[(k, key)], doc_ids[d]) for k, key, d in endpoint_docs]
+    conn.executemany("INSERT OR IGNORE INTO node_sources VALUES (?, ?)", sources)
+    conn.executemany(
+        "INSERT INTO edges(kind, src, dst, doc_id, props) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props "
+        "WHERE edges.props <> excluded.props",
+        (
+            (str(e.kind), ids[(str(e.src.kind), e.src.key)],
+             ids[(str(e.dst.kind), e.dst.key)], doc_ids[e.doc or doc_digest],
+             dumps(e.props))
+            for e in batch.edges
+        ),
+    )
+    for stream, payload in batch.log:
+        append_log(conn, stream, payload, clock().isoformat())
+    return ApplyResult(doc_digest, created, len(merged), len(batch.edges))
+
+
+def ensure_document(conn: sqlite3.Connection, doc: DocumentInfo, clock: Callable[[], datetime]
+                    ) -> tuple[int, bool]:
+    row = conn.execute("SELECT id FROM documents WHERE digest = ?", (doc.digest,)).fetchone()
+    if row:
+        return int(row[0]), False
+    cur = conn.execute(
+        "INSERT INTO documents(digest, kind, format, name, meta, ingested_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (doc.digest, doc.kind, doc.format, doc.name, dumps(doc.meta),
+         doc.ingested_at or clock().isoformat()),  # kept when copied
+    )
+    return int(cur.lastrowid or 0), True
+
+
+def document_id(conn: sqlite3.Connection, digest: str) -> int:
+    row = conn.execute("SELECT id FROM documents WHERE digest = ?", (digest,)).fetchone()
+    if row is None:
+        raise StoreError(f"edge asserted by unknown document {digest}")
+    return int(row[0])
+
+
+def delete_document(conn: sqlite3.Connection, digest: str) -> bool:
+    """Withdraw a document: its edges, its node provenance, nodes nobody asserts now."""
+    row = conn.execute("SELECT id FROM documents WHERE digest = ?", (digest,)).fetchone()
+    if row is None:
+        return False
+    doc_id = row[0]
+    conn.execute("DELETE FROM edges WHERE doc_id = ?", (doc_id,))
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS orphan_candidates(id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM orphan_candidates")
+    conn.execute("INSERT INTO orphan_candidates SELECT node_id FROM node_sources "
+                 "WHERE doc_id = ?", (doc_id,))
+    conn.execute("DELETE FROM node_sources WHERE doc_id = ?", (doc_id,))
+    conn.execute(
+        "DELETE FROM nodes WHERE id IN (SELECT id FROM orphan_candidates) AND NOT EXISTS "
+        "(SELECT 1 FROM node_sources s WHERE s.node_id = nodes.id)")
+    conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+    return True
+
+
+def put_record(conn: sqlite3.Connection, collection: str, key: str,
+               value: Mapping[str, Any]) -> None:
+    conn.execute("INSERT INTO records VALUES (?, ?, ?) ON CONFLICT(collection, key) "
+                 "DO UPDATE SET value = excluded.value",
+                 (collection, key, orjson.dumps(dict(value)).decode()))
+
+
+def delete_record(conn: sqlite3.Connection, collection: str, key: str) -> bool:
+    cur = conn.execute("DELETE FROM records WHERE collection = ? AND key = ?", (collection, key))
+    return cur.rowcount > 0
+
+
+def append_log(conn: sqlite3.Connection, stream: str, payload: Mapping[str, Any], at: str
+               ) -> LogEntry:
+    row = conn.execute("SELECT seq, hash FROM logs WHERE stream = ? ORDER BY seq DESC "
+                       "LIMIT 1", (stream,)).fetchone()
+    seq, prev = (row[0] + 1, row[1]) if row else (1, ledger.GENESIS)
+    body = orjson.loads(orjson.dumps(dict(payload)))
+    digest = ledger.entry_hash(stream, seq, at, body, prev)
+    conn.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
+                 (stream, seq, at, orjson.dumps(body).decode(), prev, digest))
+    return LogEntry(stream, seq, at, body, prev, digest)
+
+
+def import_log(conn: sqlite3.Connection, stream: str, entries: Sequence[LogEntry]) -> int:
+    row = conn.execute("SELECT seq, hash FROM logs WHERE stream = ? ORDER BY seq "
+                       "DESC LIMIT 1", (stream,)).fetchone()
+    last, prev = (row[0], row[1]) if row else (0, ledger.GENESIS)
+    check_continuation(stream, entries, last, prev)
+    conn.executemany("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)", [
+        (stream, e.seq, e.at, orjson.dumps(dict(e.payload)).decode(), e.prev_hash,
+         e.hash) for e in entries])
+    return len(entries)
