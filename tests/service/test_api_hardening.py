@@ -68,7 +68,7 @@ def test_policy_changes_over_the_api_record_the_source_address(api: Service) -> 
 def test_a_revoked_token_is_refused_in_its_owners_name(api: Service) -> None:
     token = make_token(api.db_url, "writer", "departed")
     store = open_store(api.db_url)
-    revoke(store, token.split("_")[1])
+    revoke(store, token.split("_")[1], actor="test")
     store.close()
     with api.client(token) as client:
         assert client.post("/v1/sboms", content=SBOM).status_code == 401
