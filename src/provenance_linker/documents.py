@@ -200,18 +200,7 @@ def detect(data: bytes, name: str) -> tuple[DocumentKind, Format, str]:
         raise InvalidDocument("document is empty", where=name)
     fmt: Format | None = None
     if stripped[0] in "{[":
-        try:
-            # stdlib json: as fast as orjson on SBOMs, without orjson's ~3x transient peak.
-            fmt = _json_format(json.loads(stripped))
-        except RecursionError as exc:
-            raise LimitExceeded("JSON nested too deeply to read", where=name) from exc
-        except json.JSONDecodeError:
-            # JSON Lines (cosign download signature prints one object per line).
-            first = stripped.split("\n", 1)[0]
-            try:
-                fmt = _json_format(json.loads(first))
-            except (json.JSONDecodeError, RecursionError) as exc:
-                raise InvalidDocument(f"malformed JSON: {exc}", where=name) from exc
+        fmt = _json_or_lines_format(text, name)
     elif stripped[0] == "<":
         fmt = _xml_format(stripped, name)
     elif re.search(r"^SPDXVersion:\s*SPDX-", stripped[:8192], re.M):
@@ -223,6 +212,37 @@ def detect(data: bytes, name: str) -> tuple[DocumentKind, Format, str]:
             "unrecognised document: not CycloneDX, SPDX, OSV, OpenVEX, Sigstore, DSSE, "
             "in-toto or Kubernetes content", where=name)
     return KIND_OF_FORMAT[fmt], fmt, text
+
+
+def _json_loads(text: str, name: str) -> Any:
+    try:
+        # stdlib json: as fast as orjson on SBOMs, without orjson's ~3x transient peak.
+        return json.loads(text)
+    except RecursionError as exc:
+        raise LimitExceeded("JSON nested too deeply to read", where=name) from exc
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # an integer over the 4,300-digit conversion limit
+        raise InvalidDocument(f"malformed JSON: {exc}", where=name) from exc
+
+
+def _json_or_lines_format(text: str, name: str) -> Format | None:
+    """One JSON document, or JSON Lines (cosign download signature prints one object
+    per line) where every non-empty line is a JSON document; anything else is refused
+    at the place the whole text stops being JSON."""
+    try:
+        return _json_format(_json_loads(text, name))
+    except json.JSONDecodeError as whole:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) > 1:
+            try:
+                formats = {_json_format(_json_loads(line, name)) for line in lines}
+            except json.JSONDecodeError:
+                formats = set()
+            if len(formats) == 1:
+                return formats.pop()
+        raise InvalidDocument(f"malformed JSON: {whole.msg} at line {whole.lineno} column "
+                              f"{whole.colno}", where=name) from whole
 
 
 def _xml_format(text: str, name: str) -> Format | None:

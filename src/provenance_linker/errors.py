@@ -76,6 +76,19 @@ class StoreUnavailable(StoreError):
     title = "Store unavailable"
 
 
+class StorageFull(StoreError):
+    """The disk under the store is full: nothing of the failed write was kept."""
+
+    http_status = 507
+    title = "Insufficient storage"
+
+
+class StoreCorrupted(StoreUnavailable):
+    """The store's files are damaged (a corrupted page): restore from a backup."""
+
+    title = "Store corrupted"
+
+
 class VerificationError(ProvenanceError):
     """Verification could not be carried out (as opposed to: it ran and failed)."""
 

@@ -159,6 +159,17 @@ def sha256_digest(hex_or_digest: str) -> Digest:
     return Digest("sha256:" + value)
 
 
+def sha256_digest_or_none(value: object) -> Digest | None:
+    """`sha256:<64 lowercase hex>` when `value` is a SHA-256 digest (bare hex or with the
+    prefix), else None: the one rule every Artifact key passes."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return sha256_digest(value)
+    except ValueError:
+        return None
+
+
 def is_sha256_hex(value: str) -> bool:
     return len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value)
 

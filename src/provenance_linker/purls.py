@@ -123,5 +123,5 @@ def generic_purl(name: str, version: str | None, namespace: str | None = None) -
 def oci_digest(purl: ParsedPurl) -> str | None:
     """The sha256 digest an OCI/docker purl pins, if any."""
     if purl.type in ("oci", "docker") and purl.version and purl.version.startswith("sha256:"):
-        return purl.version.lower()
+        return purl.version.lower()  # checked by the caller's digest rule (model.py)
     return None

@@ -87,7 +87,7 @@ def start_service(tmp: Path, *, db_url: str | None = None, workers: int = 1,
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=_env(db_url, env), start_new_session=True)
     service = Service(db_url, f"http://127.0.0.1:{port}", log_path, proc)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # generous: a loaded CI machine starts workers slowly
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"serve exited {proc.returncode}: {log_path.read_text()}")

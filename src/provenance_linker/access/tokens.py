@@ -56,6 +56,9 @@ def create(store: GraphStore, role: Role, name: str, *, actor: str
     """Create a token (audited); returns (the token, shown once, and its public record)."""
     if not name.strip():
         raise UsageError("a token needs a non-empty --name")
+    if any(r.get("name") == name and not r.get("revoked") for _, r in store.list_records(TOKENS)):
+        raise UsageError(f"a token named {name!r} exists; names say who acts in the audit "
+                         "trail, so each is unique", hint="revoke it first, or pick another name")
     token_id = secrets.token_hex(6)
     token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
     record = {"id": token_id, "name": name, "role": str(role), "created": _now(),
@@ -85,6 +88,18 @@ def revoke(store: GraphStore, token_id: str, *, actor: str) -> dict[str, Any]:
         store.put_record(TOKENS, token_id, record)
     audit.record(store, action="tokens.revoke", actor=actor, target=token_id)
     return public(record)
+
+
+def owner(store: GraphStore, token: str) -> str | None:
+    """The name a presented token was issued to, revoked or not (None if not ours): who a
+    refusal is recorded against."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or not token.startswith(PREFIX):
+        return None
+    record = store.get_record(TOKENS, parts[1])
+    if record is None or not hmac.compare_digest(str(record.get("sha256", "")), _hash(token)):
+        return None
+    return str(record.get("name"))
 
 
 def authenticate(store: GraphStore, token: str) -> Principal:

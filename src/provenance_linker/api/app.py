@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .. import __version__
+from ..access.proxies import TrustedProxies
 from ..config import Settings
 from ..store import display_url
 from ..telemetry import events
@@ -21,8 +22,14 @@ from ..telemetry import logging as tlog
 from ..telemetry.memory import RssWatch
 from . import problems
 from .deps import Service, env_int
+from .forwarded import ForwardedMiddleware
 from .middleware import ServiceMiddleware
 from .routes import analysis, artifacts, audit, health, images, jobs, policies, runtime, uploads
+from .shedding import InFlightLimit
+
+# Requests in flight per process before 503: about what two cores finish within the
+# clients' patience; beyond it queueing only adds latency (docs/benchmarks.md).
+DEFAULT_MAX_IN_FLIGHT = 64
 
 # Routers of other areas, included when their module is present ("module" with `router`).
 OPTIONAL_ROUTERS: list[str] = []
@@ -44,16 +51,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         watch.start()
         svc.health.start()
+        svc.refusals.start()
         tlog.get_logger().info("api_started", version=__version__, store=display_url(svc.store),
                                queue=svc.queue.url)
         try:
             yield
         finally:
             watch.stop()
+            svc.refusals.stop()
             svc.health.stop()
             svc.close()
 
     app = FastAPI(title="provenance-linker", version=__version__, lifespan=lifespan,
+                  responses=problems.PROBLEM_RESPONSES,
                   description="Provenance graph of SBOMs, signatures, attestations, "
                   "advisories and deployments. Errors are application/problem+json.")
     app.state.service = svc
@@ -62,5 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for target in OPTIONAL_ROUTERS:
         app.include_router(importlib.import_module(target).router)
+    # Inside the request-id middleware, so shed answers carry an id and are logged.
+    app.add_middleware(InFlightLimit,
+                       max_in_flight=env_int("PROVENANCE_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT))
     app.add_middleware(ServiceMiddleware, max_upload_bytes=svc.max_upload_bytes)
+    # Outermost: every later layer sees the validated caller address.
+    app.add_middleware(ForwardedMiddleware, proxies=TrustedProxies.from_env())
     return app

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from ..access import audit
+from ..access import tokens
 from ..access.throttle import retry_after_seconds
 from ..access.tokens import Principal, Role
 from ..errors import AuthError, Forbidden, ProvenanceError, RateLimited
@@ -70,18 +70,28 @@ def check(svc: Service, request: Request, needed: Role) -> Principal:
     return principal
 
 
+def _presented_owner(svc: Service, request: Request) -> str | None:
+    """Who the presented token belongs to even when it was not accepted (revoked, or the
+    caller is blocked before the token was looked at)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        return tokens.owner(svc.store, token.strip())
+    except ProvenanceError:
+        return None
+
+
 def _refused_modification(svc: Service, request: Request, ip: str | None, user: str | None,
                           exc: ProvenanceError) -> None:
+    user = user or _presented_owner(svc, request)
     route = route_template(request)
     reason = exc.message
     m.unauthorized_modifications_total.labels(route=route, reason=exc.title.lower()).inc()
     get_logger().warning(events.UNAUTHORIZED_MODIFICATION, user=user or "anonymous", ip=ip,
                          route=route, method=request.method, reason=reason)
-    try:
-        audit.record(svc.store, action=f"{request.method} {route}", actor=user or "anonymous",
-                     outcome="refused", source_ip=ip, reason=reason)
-    except ProvenanceError as err:  # the refusal stands even if the store is down
-        get_logger().error("audit_failed", error=str(err))
+    svc.refusals.refused(action=f"{request.method} {route}", actor=user or "anonymous",
+                         source_ip=ip, reason=reason)
 
 
 def require(needed: Role) -> Callable[..., Awaitable[Principal]]:

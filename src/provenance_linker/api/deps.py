@@ -13,18 +13,22 @@ from typing import Generic, TypeVar
 from fastapi import Request
 
 from ..access.blocks import BlockList
+from ..access.refusals import RefusalAudit
+from ..access.shared_buckets import SharedBuckets
 from ..access.throttle import Limiter, ThrottleSettings
 from ..access.tokens import Principal, authenticate
 from ..config import Settings
-from ..errors import AuthError, StoreUnavailable
+from ..errors import AuthError, StoreError, StoreUnavailable
 from ..jobs import open_queue, queue_url_for
 from ..jobs.interface import JobQueue
-from ..store import open_store
+from ..store import open_store, scheme_of
 from ..store.health import HealthMonitor
 from ..store.interface import GraphStore
+from ..store.sqlite import path_from_url
 from .cache import GraphAnswerCache
 
 T = TypeVar("T")
+STORAGE_FAILURE_SECONDS = 30.0  # not ready this long after a storage failure
 SHARED_STATE_TTL = 1.0  # blocks and throttle settings are re-read at most this stale
 
 
@@ -112,12 +116,14 @@ class Service:
     store: GraphStore
     queue: JobQueue
     max_upload_bytes: int
-    limiter: Limiter = field(default_factory=Limiter)
+    limiter: Limiter | SharedBuckets = field(default_factory=Limiter)
     blocks: TtlCache[BlockList] = field(init=False)
     throttle: TtlCache[ThrottleSettings] = field(init=False)
     answers: GraphAnswerCache = field(init=False)
     health: HealthMonitor = field(init=False)
     principals: PrincipalCache = field(init=False)
+    refusals: RefusalAudit = field(init=False)
+    storage_failure: tuple[float, str] | None = None
 
     def __post_init__(self) -> None:
         self.answers = GraphAnswerCache(self.store)
@@ -129,6 +135,19 @@ class Service:
         self.throttle = TtlCache(lambda: ThrottleSettings.load(self.store),
                                  available=self.store_reachable)
         self.principals = PrincipalCache(self.store, self.store_reachable)
+        self.refusals = RefusalAudit(
+            self.store, interval=float(env_int("PROVENANCE_REFUSAL_AUDIT_SECONDS", 10)))
+
+    def storage_failed(self, error: StoreError) -> None:
+        """A write or read failed in storage (disk full, damaged file): not ready for
+        `STORAGE_FAILURE_SECONDS`, so traffic moves to healthy replicas meanwhile."""
+        self.storage_failure = (time.monotonic(), str(error))
+
+    def storage_problem(self) -> str | None:
+        if self.storage_failure is None:
+            return None
+        at, text = self.storage_failure
+        return text if time.monotonic() - at < STORAGE_FAILURE_SECONDS else None
 
     def store_reachable(self) -> bool:
         """False only once the health monitor has seen the store down."""
@@ -138,10 +157,16 @@ class Service:
     def from_settings(cls, settings: Settings) -> Service:
         store = open_store(settings.db_url)
         queue = open_queue(queue_url_for(settings.db_url, settings.queue_url))
-        return cls(settings, store, queue,
-                   max_upload_bytes=env_int("PROVENANCE_MAX_UPLOAD_BYTES", 64 * 1024 * 1024))
+        service = cls(settings, store, queue,
+                      max_upload_bytes=env_int("PROVENANCE_MAX_UPLOAD_BYTES", 64 * 1024 * 1024))
+        if scheme_of(settings.db_url) == "sqlite":  # every worker process shares the buckets
+            path = path_from_url(settings.db_url).absolute()
+            service.limiter = SharedBuckets(path.with_name(path.stem + ".throttle.db"))
+        return service
 
     def close(self) -> None:
+        if isinstance(self.limiter, SharedBuckets):
+            self.limiter.close()
         self.queue.close()
         self.store.close()
 

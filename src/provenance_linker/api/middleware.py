@@ -31,10 +31,12 @@ class ServiceMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
+                responded = True
                 status = int(message["status"])
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"],
@@ -50,6 +52,16 @@ class ServiceMiddleware:
                 await response(scope, receive, send_wrapper)
             else:
                 await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            # Answered here, inside the request id and the JSON log, rather than by the
+            # server's last-resort handler (no request id, a plain-text traceback).
+            status = 500
+            get_logger().error("unhandled_error", path=scope.get("path"),
+                               error=f"{type(exc).__name__}: {exc}", exc_info=exc)
+            if not responded:
+                await problem(500, "Internal server error", "an unexpected error occurred; "
+                              "see the service log for the request id",
+                              instance=scope.get("path"))(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import orjson
@@ -11,10 +12,29 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from ..errors import ProvenanceError, RateLimited
+from ..store.failures import is_storage_failure, storage_error
 from ..telemetry import events
 from ..telemetry.logging import get_logger
 
 PROBLEM = "application/problem+json"
+
+
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "instance": {"type": "string"}, "where": {"type": "string"},
+                   "hint": {"type": "string"}}}
+# Answers any route may give, documented on every operation of the OpenAPI document.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {PROBLEM: {"schema": _PROBLEM_SCHEMA}}}
+    for status, text in (
+        (400, "bad request"), (401, "no, unknown or revoked token"),
+        (403, "role not allowed, or the caller is blocked"), (404, "not found"),
+        (409, "ambiguous reference"), (413, "body or document over a limit"),
+        (429, "throttled (Retry-After)"), (503, "shedding load (Retry-After), or the store "
+                                               "is unreachable or damaged"),
+        (507, "the disk under the store is full"))}
 
 
 def problem(status: int, title: str, detail: str, *, instance: str | None = None,
@@ -57,6 +77,20 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: HTTPException) -> Response:
         return problem(exc.status_code, _reason(exc.status_code), str(exc.detail),
                        instance=request.url.path, headers=dict(exc.headers or {}) or None)
+
+    async def _storage(request: Request, exc: Exception) -> Response:
+        if not is_storage_failure(exc):
+            return await _bug(request, exc)
+        error = storage_error(exc)
+        svc = getattr(request.app.state, "service", None)
+        if svc is not None:
+            svc.storage_failed(error)
+        get_logger().error(events.STORE_UNAVAILABLE if error.http_status == 503
+                           else events.STORAGE_FULL, path=request.url.path, error=str(error))
+        return from_error(error, request.url.path)
+
+    app.add_exception_handler(sqlite3.Error, _storage)
+    app.add_exception_handler(OSError, _storage)
 
     @app.exception_handler(MemoryError)
     async def _oom(request: Request, exc: MemoryError) -> Response:

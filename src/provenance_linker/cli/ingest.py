@@ -10,10 +10,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..documents import Document, DocumentKind, Limits
-from ..errors import InvalidDocument, ProvenanceError
+from ..errors import InvalidDocument, ProvenanceError, StoreError
 from ..graph.refs import parse_ref
 from ..ingest.contract import IngestOptions
 from ..ingest.orchestrator import Linker
+from ..store.failures import storage_errors
 from .context import state
 from .feeds import iter_feed_documents
 from .files import iter_documents
@@ -61,7 +62,14 @@ def run_ingest(ctx: typer.Context, paths: Sequence[Path], accepted: set[Document
                         f"this is a {document.format} {document.kind} document",
                         where=str(path),
                         hint=f"use `provenance-linker {KIND_COMMAND[document.kind]}`")
-                ingested.append(linker.ingest(document, options).as_dict())
+                with storage_errors(st.settings.db_url):
+                    ingested.append(linker.ingest(document, options).as_dict())
+            except StoreError as exc:  # every later file would fail too: stop, and say so
+                refused.append({"file": str(path), "error": str(exc), "hint": exc.hint or ""})
+                emit({"ingested": ingested, "refused": refused, "stopped": str(exc),
+                      "warnings": sum(len(i["warnings"]) for i in ingested)},
+                     output, _render_summary)
+                raise
             except ProvenanceError as exc:
                 refused.append({"file": str(path), "error": str(exc),
                                 "hint": exc.hint or ""})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from typing import Any
 
@@ -10,6 +11,7 @@ import typer
 from .. import __version__
 from ..config import Settings
 from ..errors import ProvenanceError
+from ..store.failures import is_storage_failure, storage_error
 from ..telemetry import events
 from ..telemetry import logging as tlog
 from . import (  # noqa: F401
@@ -35,7 +37,7 @@ from . import demo as demo_cmd
 from . import feeds as feeds_cmd  # advisory feeds (#12)
 from . import queue as queue_cmd
 from .context import AppState
-from .errors import report
+from .errors import internal_error, report
 from .output import err_console
 
 app = typer.Typer(
@@ -100,6 +102,11 @@ def run(argv: list[str] | None = None) -> int:
         code = command.main(args=argv, prog_name="provenance-linker", standalone_mode=False)
     except ProvenanceError as exc:
         code = report(exc, debug)
+    except (sqlite3.Error, OSError) as exc:
+        if not is_storage_failure(exc):
+            code = internal_error(exc, debug)
+        else:
+            code = report(storage_error(exc), debug)
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.Abort:
@@ -108,9 +115,10 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:
         show = getattr(exc, "show", None)
         if show is None or not hasattr(exc, "exit_code"):  # not a usage error: a bug
-            raise
-        show(file=sys.stderr)  # usage errors from the command-line parser
-        code = int(exc.exit_code)
+            code = internal_error(exc, debug)
+        else:
+            show(file=sys.stderr)  # usage errors from the command-line parser
+            code = int(exc.exit_code)
     exit_code = code if isinstance(code, int) else 0
     if argv is None:
         sys.exit(exit_code)

@@ -7,6 +7,7 @@ import tempfile
 
 import typer
 
+from ..access.proxies import TRUSTED_PROXIES_ENV, TrustedProxies
 from ..errors import UsageError
 from .context import state
 
@@ -22,6 +23,10 @@ def serve(
                                         "by the admission webhook)"),
     tls_key: str | None = typer.Option(None, "--tls-key", envvar="PROVENANCE_TLS_KEY",
                                        help="PEM private key of --tls-cert"),
+    trusted_proxy: list[str] = typer.Option(
+        [], "--trusted-proxy", envvar=TRUSTED_PROXIES_ENV,
+        help="CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable); "
+        "none by default: the socket peer is the caller"),
 ) -> None:
     """Serve the REST API (/v1, /healthz, /readyz, /metrics, /docs)."""
     import uvicorn
@@ -29,6 +34,8 @@ def serve(
     settings = state(ctx).settings
     # Worker processes build their own app from the environment.
     os.environ["PROVENANCE_DB"] = settings.db_url
+    proxies = TrustedProxies.parse(trusted_proxy)  # refuse a bad CIDR before starting
+    os.environ[TRUSTED_PROXIES_ENV] = ",".join(str(n) for n in proxies.networks)
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Counters from every worker process must add up at /metrics.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="provenance-metrics-")
@@ -39,4 +46,7 @@ def serve(
             raise UsageError(f"no such file: {path}", where="--tls-cert/--tls-key")
     uvicorn.run("provenance_linker.api.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False, lifespan="on",
+                # Forwarded headers are judged by the app (api/forwarded.py), never by
+                # uvicorn, whose default believes them from loopback.
+                proxy_headers=False, forwarded_allow_ips=[], server_header=False,
                 timeout_graceful_shutdown=10, ssl_certfile=tls_cert, ssl_keyfile=tls_key)

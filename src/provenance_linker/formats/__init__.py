@@ -58,8 +58,12 @@ def parser_for(fmt: Format) -> Callable[[Document, ParseOptions], Any]:
 
 
 def parse(document: Document, options: ParseOptions | None = None) -> Any:
+    from .failures import document_errors
+
+    read = parser_for(document.format)
     try:
-        return parser_for(document.format)(document, options or ParseOptions())
+        with document_errors(f"{document.format} document", document.name):
+            return read(document, options or ParseOptions())
     except UnsupportedDocument as exc:
         raise (exc.with_where(document.name) if exc.where is None else exc) from None
 

@@ -16,6 +16,7 @@ from .base import Component, SbomRecord, Subject
 from .jsonio import loads
 from .limits import check_json_depth
 from .options import ParseOptions
+from .shape import optional_array
 
 SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
 _HASH_NAMES = {"SHA-1", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512",
@@ -78,7 +79,8 @@ def _str(value: Any) -> str | None:
 
 def _tools(tools: Any) -> list[str]:
     if isinstance(tools, dict):  # 1.5+: {"components": [...], "services": [...]}
-        tools = [*tools.get("components", []), *tools.get("services", [])]
+        tools = [*optional_array(tools.get("components"), "$.metadata.tools.components"),
+                 *optional_array(tools.get("services"), "$.metadata.tools.services")]
     names: list[str] = []
     for tool in tools if isinstance(tools, list) else []:
         if isinstance(tool, dict):
@@ -172,6 +174,7 @@ def _dependencies(value: Any, record: SbomRecord, where: str) -> None:
             raise InvalidDocument("dependency entry needs a 'ref'",
                                   where=f"{where}: $.dependencies[{index}]")
         record.dependency_entries += 1
-        for target in entry.get("dependsOn") or []:
+        targets = optional_array(entry.get("dependsOn"), f"$.dependencies[{index}].dependsOn")
+        for target in targets:
             if isinstance(target, str):
                 record.dependencies.append((entry["ref"], target))

@@ -11,13 +11,18 @@ import json
 from typing import Any
 
 from ..errors import InvalidDocument, LimitExceeded
+from .failures import reject_lone_surrogates
 
 
 def loads(text: str, where: str) -> Any:
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except RecursionError as exc:
         raise LimitExceeded("JSON nested too deeply to read", where=where) from exc
     except json.JSONDecodeError as exc:
         raise InvalidDocument(f"malformed JSON: {exc.msg} at line {exc.lineno} column "
                               f"{exc.colno}", where=where) from exc
+    except ValueError as exc:  # e.g. an integer over Python's 4,300-digit conversion limit
+        raise InvalidDocument(f"malformed JSON: {exc}", where=where) from exc
+    reject_lone_surrogates(text, value, where)
+    return value

@@ -17,6 +17,7 @@ import yaml
 
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
+from .failures import reject_lone_surrogates
 from .options import ParseOptions
 from .osv import _SafeNoAliasLoader
 
@@ -156,6 +157,7 @@ def parse(document: Document, options: ParseOptions) -> KubernetesRecord:
     except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
         raise InvalidDocument(f"malformed Kubernetes document: {exc}",
                               where=document.name) from exc
+    reject_lone_surrogates(stripped, data, document.name)
     objects = _objects(data, document.name)
     listed = any(isinstance(d, Mapping) and str(d.get("kind", "")).endswith("List")
                  for d in (data if isinstance(data, list) else [data]))

@@ -19,6 +19,7 @@ import yaml
 
 from ..documents import Document, Format
 from ..errors import InvalidDocument, LimitExceeded
+from .failures import reject_lone_surrogates
 from .options import ParseOptions
 
 _PEP503 = re.compile(r"[-_.]+")
@@ -78,12 +79,14 @@ _SafeNoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_
 
 def load_yaml(text: str, where: str) -> Any:
     try:
-        return yaml.load(text, Loader=_SafeNoAliasLoader)
+        value = yaml.load(text, Loader=_SafeNoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}" if mark is not None else "$"
         raise InvalidDocument(f"malformed YAML: {getattr(exc, 'problem', exc)}",
                               where=f"{where}: {place}") from exc
+    reject_lone_surrogates(text, value, where)
+    return value
 
 
 def _text(value: Any) -> str:

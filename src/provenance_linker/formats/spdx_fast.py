@@ -19,9 +19,11 @@ from typing import Any
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
 from .base import Component, SbomRecord, Subject
+from .failures import reject_lone_surrogates
 from .jsonio import loads
 from .limits import check_json_depth
 from .options import ParseOptions
+from .shape import strings
 
 SUPPORTED_VERSIONS = ("SPDX-2.0", "SPDX-2.1", "SPDX-2.2", "SPDX-2.3")
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
@@ -59,6 +61,7 @@ def parse_yaml(document: Document, options: ParseOptions) -> SbomRecord:
                               where=where) from exc
     finally:
         loader.dispose()
+    reject_lone_surrogates(document.text, data, document.name)
     return _read_and_validate(data, document, options)
 
 
@@ -168,7 +171,7 @@ def read_document(data: Any, where: str, options: ParseOptions) -> SbomRecord:
     creation = data.get("creationInfo")
     if isinstance(creation, dict):
         record.created = _str(creation.get("created"))
-        record.tools = [str(c) for c in creation.get("creators") or [] if isinstance(c, str)]
+        record.tools = strings(creation.get("creators"), "$.creationInfo.creators")
     packages = _list(data, "packages", where)
     files = _list(data, "files", where)
     relationships = _list(data, "relationships", where)

@@ -13,7 +13,8 @@ from typing import Any
 
 from .. import formats
 from ..documents import Document, DocumentKind
-from ..errors import ProvenanceError, UnsupportedDocument
+from ..errors import InvalidDocument, ProvenanceError, UnsupportedDocument
+from ..formats.failures import document_errors
 from ..model import Batch
 from ..runtime.reevaluate import after_ingest
 from ..store.interface import GraphStore
@@ -77,6 +78,12 @@ def _after_apply(hook: Callable[[GraphStore, Batch], None], store: GraphStore,
     except Exception as exc:
         get_logger().error(events.REEVALUATION_FAILED, document=batch.document.name,
                            hook=getattr(hook, "__qualname__", str(hook)), error=str(exc))
+def _check_keys(batch: Batch) -> None:
+    """Every node key is text: a builder that passed a document's number through as a
+    key is caught here rather than inside the store."""
+    for node in batch.nodes:
+        if not isinstance(node.key, str) or not node.key:
+            raise InvalidDocument(f"a {node.kind} is identified by {node.key!r}, not by text")
 
 
 class Linker:
@@ -117,7 +124,10 @@ class Linker:
         if builder is None:
             raise UnsupportedDocument(f"cannot ingest {document.kind} documents yet")
         ctx = _Context(self.store, options, self._clock().isoformat())
-        built = builder(record, document, ctx)
+        # Building reads only the document: what fails here is the document's fault.
+        with document_errors(f"{document.format} document", document.name):
+            built = builder(record, document, ctx)
+            _check_keys(built.batch)
         del record  # the batch has everything now; keep peak memory to one copy
         batch = built.batch
         for enrich in self._enrichers:

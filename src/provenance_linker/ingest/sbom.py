@@ -15,7 +15,16 @@ from typing import Any
 from ..documents import Document
 from ..formats.base import Component, SbomRecord
 from ..graph.refs import ArtifactRef, name_node_props, resolve
-from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
+from ..model import (
+    Batch,
+    DocumentInfo,
+    Edge,
+    EdgeKind,
+    Node,
+    NodeKind,
+    NodeRef,
+    sha256_digest_or_none,
+)
 from ..purls import PurlError, generic_purl, oci_digest, parse_purl
 from .contract import BuildContext, Built
 
@@ -78,11 +87,12 @@ def _subject_digest(record: SbomRecord, artifact: ArtifactRef | None) -> tuple[s
         name = subject.name
         if name and subject.version and ":" not in name.rsplit("/", 1)[-1]:
             name = f"{name}:{subject.version}"
-        if subject.digests:
-            return subject.digests[0], name
+        digests = [d for d in map(sha256_digest_or_none, subject.digests) if d]
+        if digests:
+            return digests[0], name
         if subject.purl:
             try:
-                digest = oci_digest(parse_purl(subject.purl))
+                digest = sha256_digest_or_none(oci_digest(parse_purl(subject.purl)))
             except PurlError:
                 digest = None
             if digest:
@@ -168,11 +178,10 @@ def _link_artifacts(record: SbomRecord, refs: dict[str, NodeRef], purl_of_ref: d
     """`Package -IS-> Artifact` for components whose sha256 or OCI purl names a digest."""
     linked: set[tuple[str, str]] = set()
     for component in record.components:
-        digest = component.hash_of("SHA-256")
-        digest = f"sha256:{digest}" if digest else None
+        digest: str | None = sha256_digest_or_none(component.hash_of("SHA-256"))
         if digest is None and component.purl:
             try:
-                digest = oci_digest(parse_purl(component.purl))
+                digest = sha256_digest_or_none(oci_digest(parse_purl(component.purl)))
             except PurlError:
                 digest = None
         if digest and (purl_of_ref[component.ref], digest) not in linked:

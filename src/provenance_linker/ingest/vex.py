@@ -16,7 +16,16 @@ from ..errors import ProvenanceError
 from ..formats.base import SbomRecord
 from ..formats.openvex import VexRecord
 from ..graph.refs import resolve
-from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
+from ..model import (
+    Batch,
+    DocumentInfo,
+    Edge,
+    EdgeKind,
+    Node,
+    NodeKind,
+    NodeRef,
+    sha256_digest_or_none,
+)
 from ..purls import PurlError, oci_digest, parse_purl
 from ..store.interface import GraphStore
 from ..vulns.suppression import SUPPRESSING
@@ -35,13 +44,13 @@ def product_digest(store: GraphStore, product: str) -> str | None:
     text = product.strip()
     if text.startswith("pkg:"):
         try:
-            return oci_digest(parse_purl(text))
+            return sha256_digest_or_none(oci_digest(parse_purl(text)))
         except PurlError:
             return None
     if "@sha256:" in text:
-        return "sha256:" + text.rsplit("@sha256:", 1)[1].lower()
+        return sha256_digest_or_none(text.rsplit("@", 1)[1])
     if text.lower().startswith("sha256:"):
-        return text.lower()
+        return sha256_digest_or_none(text)
     try:
         return resolve(store, text).digest
     except ProvenanceError:

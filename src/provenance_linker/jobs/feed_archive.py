@@ -3,7 +3,8 @@
 Refused outright (nothing from the archive is ingested): more members than allowed, a
 member over its size limit, a total over the limit, a member that expands more than
 `max_ratio` times (zip bomb), a member name that leaves the archive (absolute, `..`,
-backslashes, drive letters, NUL) and a symbolic link. Sizes are enforced again while
+backslashes, drive letters, NUL), a symbolic link and an encrypted member; a whole
+archive that expands more than `max_ratio` times. Sizes are enforced again while
 reading, since headers can lie.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -70,6 +72,8 @@ def check_members(archive: zipfile.ZipFile, where: str, limits: ArchiveLimits
         if _is_symlink(m):
             raise InvalidDocument("member is a symbolic link; refusing the archive",
                                   where=label)
+        if m.flag_bits & 0x1:
+            raise InvalidDocument("member is encrypted; refusing the archive", where=label)
         if m.is_dir():
             continue
         if m.file_size > 1024 * 1024 and m.file_size > limits.max_ratio * max(m.compress_size, 1):
@@ -80,6 +84,11 @@ def check_members(archive: zipfile.ZipFile, where: str, limits: ArchiveLimits
                                 f"{limits.max_member_bytes}", where=label)
         total += m.file_size
         members.append(m)
+    packed = sum(m.compress_size for m in members)
+    if total > 1024 * 1024 and total > limits.max_ratio * max(packed, 1):
+        # Many small members can make a bomb no single member reveals.
+        raise LimitExceeded(f"archive expands {total // max(packed, 1)}x; refusing a likely "
+                            "zip bomb", where=where)
     if total > limits.max_total_bytes:
         raise LimitExceeded(f"archive expands to {total} bytes, over the limit of "
                             f"{limits.max_total_bytes}", where=where)
@@ -105,7 +114,8 @@ def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str,
     try:
         with archive.open(member) as handle:
             data = handle.read(limits.max_member_bytes + 1)
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, zlib.error,
+            NotImplementedError) as exc:
         raise InvalidDocument(f"cannot read archive member: {exc}", where=label) from exc
     if len(data) > limits.max_member_bytes or len(data) != member.file_size:
         raise LimitExceeded("member size differs from its header", where=label)

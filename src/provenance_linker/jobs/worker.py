@@ -16,11 +16,12 @@ from typing import Any
 
 from ..access import audit
 from ..documents import Limits, load
-from ..errors import InvalidDocument, ProvenanceError, RegistryError, StoreUnavailable
+from ..errors import InvalidDocument, ProvenanceError, RegistryError, StoreError, StoreUnavailable
 from ..graph.refs import parse_ref
 from ..ingest.contract import IngestOptions
 from ..ingest.orchestrator import Linker
 from ..registry.jobs import IMAGE_JOB, TRANSIENT_RESULTS, run_image_job
+from ..store.failures import storage_errors
 from ..store.interface import GraphStore
 from ..telemetry import events
 from ..telemetry.logging import get_logger
@@ -90,9 +91,10 @@ def process_one(queue: JobQueue, store: GraphStore, config: WorkerConfig,
         log.error("job_dead", error=job.error or "attempts exhausted")
         return job
     try:
-        with _Heartbeat(queue, job, owner, config.lease_seconds), guard_memory():
+        with _Heartbeat(queue, job, owner, config.lease_seconds), guard_memory(), \
+                storage_errors():
             result = ingest_job(store, job, config.limits)
-    except StoreUnavailable as exc:  # transient: retry with backoff
+    except StoreError as exc:  # the store, not the document: retry with backoff
         _fail(store, queue, job, owner, exc, config, clock, permanent=False)
         return job
     except RegistryError as exc:  # a registry that rate-limits or is down: retry
@@ -143,15 +145,19 @@ def run(queue: JobQueue, store: GraphStore, config: WorkerConfig, *,
     """Process jobs until `stop` is set (or `max_jobs` were run); returns the count."""
     stop = stop or threading.Event()
     done = 0
+    failures = 0
     log = get_logger()
     log.info("worker_started", worker=worker_id(), queue=queue.url)
     while not stop.is_set() and (max_jobs is None or done < max_jobs):
         try:
-            job = process_one(queue, store, config)
-        except ProvenanceError as exc:
-            log.error(events.STORE_UNAVAILABLE, error=str(exc))
-            stop.wait(config.poll_seconds * 4)
+            with storage_errors():
+                job = process_one(queue, store, config)
+        except ProvenanceError as exc:  # the queue or store failed: back off, stay alive
+            failures += 1
+            log.error(events.STORE_UNAVAILABLE, error=str(exc), consecutive=failures)
+            stop.wait(min(config.poll_seconds * 4 * 2 ** min(failures - 1, 6), 60.0))
             continue
+        failures = 0
         if job is None:
             stop.wait(config.poll_seconds)
         else:

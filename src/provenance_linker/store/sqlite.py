@@ -8,6 +8,7 @@ reads; the write transactions are in `sqlite_write.py`, as the Neo4j store's are
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -59,10 +60,22 @@ def path_from_url(url: str) -> Path:
     return Path(rest).expanduser()
 
 
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
+def create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (it holds uploads, token
+    hashes and the trust store); SQLite gives its -wal and -shm files the same mode."""
+    if str(path) == ":memory:" or path.exists():
+        return
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def open_connection(path: Path, what: str) -> sqlite3.Connection:
     """An autocommit connection (transactions are explicit) in WAL mode, shared by the
     graph store and the SQLite job queue."""
     try:
+        create_private(path)
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -70,7 +83,9 @@ def open_connection(path: Path, what: str) -> sqlite3.Connection:
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA cache_size=-65536")
         conn.execute("PRAGMA temp_store=MEMORY")
-    except sqlite3.Error as exc:
+        # A WAL left behind by a burst is truncated back to this size at each checkpoint.
+        conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+    except (sqlite3.Error, OSError) as exc:
         raise StoreUnavailable(f"cannot open the {what}: {exc}", where=str(path)) from exc
     return conn
 

@@ -40,3 +40,5 @@ REEVALUATION_FAILED = "reevaluation_failed"
 # Advisory feeds (feeds sync, the worker's feed schedule).
 FEED_SYNCED = "feed_synced"
 FEED_SYNC_FAILED = "feed_sync_failed"
+# Storage failures (disk full under the store).
+STORAGE_FULL = "storage_full"

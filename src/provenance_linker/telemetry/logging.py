@@ -39,6 +39,26 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+class _JsonBridge(logging.Handler):
+    """Standard-library records (uvicorn's own errors among them) as JSON lines too,
+    tracebacks included as a field, never as plain text."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            fields: dict[str, Any] = {"logger": record.name}
+            if record.exc_info:
+                fields["exc_info"] = record.exc_info
+            structlog.get_logger().log(record.levelno, record.getMessage(), **fields)
+        except Exception:
+            self.handleError(record)
+
+
+def _bridge_stdlib_logging() -> None:
+    root = logging.getLogger()
+    if not any(isinstance(h, _JsonBridge) for h in root.handlers):
+        root.addHandler(_JsonBridge(level=logging.WARNING))
+
+
 def configure(component: str = events.COMPONENT_CLI, *, level: str = "INFO",
               stream: Any = None, slow_query_seconds: float | None = None) -> None:
     """Configure structlog for JSON lines on `stream` (stderr by default)."""
@@ -59,6 +79,7 @@ def configure(component: str = events.COMPONENT_CLI, *, level: str = "INFO",
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(component=component)
+    _bridge_stdlib_logging()
     _configured = True
 
 

@@ -75,11 +75,12 @@ def for_environment(store: GraphStore, environment: str | None) -> PolicyChoice:
 
 
 def set_policy(store: GraphStore, environment: str, text: str, *, source: str, actor: str,
-               roles: set[str], now: datetime | None = None) -> dict[str, Any]:
+               roles: set[str], now: datetime | None = None,
+               source_ip: str | None = None) -> dict[str, Any]:
     name = _check_name(environment)
     if "admin" not in roles:
         audit.record(store, action="policy.set", actor=actor, outcome="refused",
-                     environment=name)
+                     environment=name, source_ip=source_ip)
         raise Forbidden("setting an environment's policy needs the admin role")
     if len(text.encode()) > MAX_POLICY_BYTES:
         raise UsageError(f"policy is larger than {MAX_POLICY_BYTES // 1024} KiB", where=source)
@@ -88,21 +89,22 @@ def set_policy(store: GraphStore, environment: str, text: str, *, source: str, a
              "set_at": (now or datetime.now(UTC)).isoformat()}
     store.put_record(COLLECTION, name, value)
     audit.record(store, action="policy.set", actor=actor, outcome="ok", environment=name,
-                 digest=value["digest"], source=source)
+                 digest=value["digest"], source=source, source_ip=source_ip)
     return describe(name, value)
 
 
 def delete_policy(store: GraphStore, environment: str, *, actor: str,
-                  roles: set[str]) -> None:
+                  roles: set[str], source_ip: str | None = None) -> None:
     name = _check_name(environment)
     if "admin" not in roles:
         audit.record(store, action="policy.delete", actor=actor, outcome="refused",
-                     environment=name)
+                     environment=name, source_ip=source_ip)
         raise Forbidden("removing an environment's policy needs the admin role")
     if not store.delete_record(COLLECTION, name):
         raise NotFound(f"no policy set for environment {name!r}",
                        hint="`provenance-linker policy list` shows the environments")
-    audit.record(store, action="policy.delete", actor=actor, outcome="ok", environment=name)
+    audit.record(store, action="policy.delete", actor=actor, outcome="ok", environment=name,
+                 source_ip=source_ip)
 
 
 def get_policy(store: GraphStore, environment: str) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 
 import yaml
 
-from ..errors import ConfigError
+from ..errors import ConfigError, InvalidDocument
+from ..formats.failures import reject_lone_surrogates
 from .gather import Evidence
 from .keys import TrustedIdentity, TrustedKey
 
@@ -254,6 +255,10 @@ def load_policy(text: str, where: str = "policy") -> Check:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"policy is not YAML: {exc}", where=where) from exc
+    try:
+        reject_lone_surrogates(text, data, where)
+    except InvalidDocument as exc:
+        raise ConfigError(exc.message, where=exc.where) from exc
     return _build(data, where)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from ..formats.shape import optional_object, optional_text
 from ..model import sha256_digest
 
 PROVENANCE_V02 = "https://slsa.dev/provenance/v0.2"
@@ -115,38 +116,55 @@ def _materials(entries: Any) -> tuple[list[str], list[SourceRef]]:
 
 
 def _v02(predicate: Mapping[str, Any]) -> Provenance:
-    builder = predicate.get("builder") or {}
-    invocation = predicate.get("invocation") or {}
-    config = invocation.get("configSource") or {}
-    metadata = predicate.get("metadata") or {}
+    builder = optional_object(predicate.get("builder"), "$.predicate.builder")
+    invocation = optional_object(predicate.get("invocation"), "$.predicate.invocation")
+    config = optional_object(invocation.get("configSource"),
+                             "$.predicate.invocation.configSource")
+    metadata = optional_object(predicate.get("metadata"), "$.predicate.metadata")
     artifacts, sources = _materials(predicate.get("materials"))
     source = (split_source(str(config["uri"]), config.get("digest"))
               if config.get("uri") else (sources[0] if sources else None))
-    invocation_id = metadata.get("buildInvocationId") or metadata.get("buildInvocationID")
+    invocation_id = (optional_text(metadata.get("buildInvocationId"),
+                                   "$.predicate.metadata.buildInvocationId")
+                     or optional_text(metadata.get("buildInvocationID"),
+                                      "$.predicate.metadata.buildInvocationID"))
     parameters = invocation.get("parameters")
     return Provenance(
-        key=_key(invocation_id, predicate), builder_id=builder.get("id"),
-        build_type=predicate.get("buildType"), invocation_id=invocation_id,
-        entry_point=config.get("entryPoint"), source=source,
+        key=_key(invocation_id, predicate),
+        builder_id=optional_text(builder.get("id"), "$.predicate.builder.id"),
+        build_type=optional_text(predicate.get("buildType"), "$.predicate.buildType"),
+        invocation_id=invocation_id,
+        entry_point=optional_text(config.get("entryPoint"),
+                                  "$.predicate.invocation.configSource.entryPoint"),
+        source=source,
         parameters=parameters if isinstance(parameters, dict) else {},
         used_artifacts=tuple(artifacts),
         used_sources=tuple(s for s in sources if source is None or s.key != source.key))
 
 
 def _v1(predicate: Mapping[str, Any]) -> Provenance:
-    definition = predicate.get("buildDefinition") or {}
-    run = predicate.get("runDetails") or {}
-    external = definition.get("externalParameters") or {}
+    definition = optional_object(predicate.get("buildDefinition"), "$.predicate.buildDefinition")
+    run = optional_object(predicate.get("runDetails"), "$.predicate.runDetails")
+    external = optional_object(definition.get("externalParameters"),
+                               "$.predicate.buildDefinition.externalParameters")
     workflow: dict[str, Any] = (external["workflow"] if isinstance(external.get("workflow"), dict)
                                 else {})
     artifacts, sources = _materials(definition.get("resolvedDependencies"))
     source = sources[0] if sources else None
     if source is not None and source.ref is None and workflow.get("ref"):
         source = SourceRef(source.repository, source.commit, str(workflow["ref"]))
-    invocation_id = (run.get("metadata") or {}).get("invocationId")
+    metadata = optional_object(run.get("metadata"), "$.predicate.runDetails.metadata")
+    invocation_id = optional_text(metadata.get("invocationId"),
+                                  "$.predicate.runDetails.metadata.invocationId")
+    builder = optional_object(run.get("builder"), "$.predicate.runDetails.builder")
     return Provenance(
-        key=_key(invocation_id, predicate), builder_id=(run.get("builder") or {}).get("id"),
-        build_type=definition.get("buildType"), invocation_id=invocation_id,
-        entry_point=workflow.get("path"), source=source,
+        key=_key(invocation_id, predicate),
+        builder_id=optional_text(builder.get("id"), "$.predicate.runDetails.builder.id"),
+        build_type=optional_text(definition.get("buildType"),
+                                 "$.predicate.buildDefinition.buildType"),
+        invocation_id=invocation_id,
+        entry_point=optional_text(workflow.get("path"),
+                                  "$.predicate.buildDefinition.externalParameters.workflow.path"),
+        source=source,
         parameters=external if isinstance(external, dict) else {},
         used_artifacts=tuple(artifacts), used_sources=tuple(sources[1:]))

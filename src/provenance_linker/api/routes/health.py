@@ -33,6 +33,7 @@ def readyz(svc: Service = Depends(service)) -> Response:
             checks[name] = str(exc)
         except Exception as exc:
             checks[name] = f"{type(exc).__name__}: {exc}"
+    checks["storage"] = svc.storage_problem() or "ok"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                         status_code=200 if ready else 503)

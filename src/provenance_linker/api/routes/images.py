@@ -16,8 +16,8 @@ from ...errors import InvalidDocument
 from ...jobs.interface import new_job
 from ...registry.jobs import IMAGE_JOB, image_job_data
 from ..auth import client_ip, writer
+from ..body import read_body
 from ..deps import Service, service
-from .uploads import _read_body
 
 router = APIRouter(tags=["uploads"])
 MAX_BODY = 64 * 1024
@@ -35,7 +35,7 @@ _BODY = {"requestBody": {"required": True, "content": {"application/json": {"sch
                         422: {"description": "bad references"}})
 async def fetch_images(request: Request, principal: Principal = Depends(writer),
                        svc: Service = Depends(service)) -> JSONResponse:
-    body = await _read_body(request, MAX_BODY)
+    body = await read_body(request, MAX_BODY)
     try:
         payload: Any = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

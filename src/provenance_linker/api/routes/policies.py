@@ -9,7 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from ...access.tokens import Principal
 from ...errors import UsageError
 from ...trust import environment_policies as policies
-from ..auth import admin, reader
+from ..auth import admin, client_ip, reader
+from ..body import read_body
 from ..deps import Service, service
 from ..problems import JSON
 
@@ -34,19 +35,19 @@ async def put_policy(request: Request, environment: str = ENVIRONMENT,
                      principal: Principal = Depends(admin),
                      svc: Service = Depends(service)) -> JSON:
     try:
-        text = (await request.body()).decode("utf-8")
+        text = (await read_body(request, policies.MAX_POLICY_BYTES)).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError("policy is not UTF-8 text", where="request body") from exc
     described = await run_in_threadpool(
         policies.set_policy, svc.store, environment, text, source="request body",
-        actor=f"token:{principal.name}", roles={"admin"})
+        actor=f"token:{principal.name}", roles={"admin"}, source_ip=client_ip(request))
     return JSON(described)
 
 
 @router.delete("/v1/policies/{environment}", summary="Remove an environment's policy "
                "(admin): verification there uses the default policy again")
-def delete_policy(environment: str = ENVIRONMENT, principal: Principal = Depends(admin),
-                  svc: Service = Depends(service)) -> JSON:
+def delete_policy(request: Request, environment: str = ENVIRONMENT,
+                  principal: Principal = Depends(admin), svc: Service = Depends(service)) -> JSON:
     policies.delete_policy(svc.store, environment, actor=f"token:{principal.name}",
-                           roles={"admin"})
+                           roles={"admin"}, source_ip=client_ip(request))
     return JSON({"environment": environment, "deleted": True})

@@ -14,10 +14,11 @@ from starlette.responses import JSONResponse
 
 from ...access.tokens import Principal
 from ...documents import load
-from ...errors import InvalidDocument, LimitExceeded
+from ...errors import InvalidDocument
 from ...graph.refs import parse_ref
 from ...jobs.interface import ACCEPTED, new_job
 from ..auth import client_ip, writer
+from ..body import read_body
 from ..deps import Service, service
 
 router = APIRouter(tags=["uploads"])
@@ -32,18 +33,6 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": "too large"}, 422: {"description": "not a document of this kind"},
     429: {"description": "throttled"},
 }
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise LimitExceeded(f"request body is over the limit of {limit} bytes",
-                                where="body")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _accept(svc: Service, kind: str, data: bytes, name: str, options: dict[str, Any],
@@ -74,7 +63,7 @@ def _upload_route(kind: str, path: str, summary: str) -> None:
     ) -> JSONResponse:
         if artifact:
             parse_ref(artifact)  # a malformed reference is a 4xx now, not a dead job later
-        data = await _read_body(request, svc.max_upload_bytes)
+        data = await read_body(request, svc.max_upload_bytes)
         options: dict[str, Any] = {"strict": strict}
         if artifact:
             options["artifact"] = artifact

@@ -1,0 +1,35 @@
+"""Throttle limits hold across `serve --workers 2`: the buckets are shared by every
+worker process, so a burst-5 limit passes 5 requests in all, not 5 per process."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from provenance_linker.cli.main import run
+
+from ..support.service import make_token, start_service
+
+REQUESTS = 30
+
+
+def test_a_limit_holds_across_worker_processes(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path}/graph.db"
+    token = make_token(db_url, "reader", "burst")
+    # One request a minute, burst 5: over the test only the burst can pass.
+    assert run(["--db", db_url, "throttle", "enable", "--rate", "1/m", "--burst", "5"]) == 0
+    api = start_service(tmp_path, db_url=db_url, workers=2)
+    try:
+        time.sleep(1.2)  # throttle settings are cached for at most one second
+
+        def call(_: int) -> int:
+            with api.client(token) as client:  # a connection each: both workers serve
+                return client.get("/v1/jobs").status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(call, range(REQUESTS)))
+    finally:
+        api.stop()
+    assert statuses.count(200) == 5, statuses
+    assert statuses.count(429) == REQUESTS - 5, statuses
