@@ -30,6 +30,8 @@ from . import (  # noqa: F401
     verify,
 )
 from . import demo as demo_cmd
+from . import export_cmd as export_group  # explorer (#19)
+from . import query_portfolio as query_portfolio  # registers `query search/licenses`
 from . import queue as queue_cmd
 from .context import AppState
 from .errors import report
@@ -58,6 +60,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(bypass_cmd.app, name="bypass")
 app.add_typer(policy_cmd.app, name="policy")
 app.command("verify")(verify.verify)
+app.add_typer(export_group.app, name="export")  # explorer (#19)
 
 
 def _version(value: bool) -> None:

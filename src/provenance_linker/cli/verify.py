@@ -10,11 +10,13 @@ from typing import Any
 import typer
 
 from ..errors import ConfigError, ProvenanceError, VerificationError
+from ..queries.reports_csv import verify_csv
+from ..queries.reports_sarif import verify_sarif
 from ..trust.environment_policies import from_file
 from ..trust.policy import CheckResult
 from ..trust.verifier import verify_artifact
 from .context import state
-from .output import OUTPUT_OPTION, OutputFormat, console, emit
+from .output import REPORT_OUTPUT_OPTION, ReportFormat, console, emit_report
 
 
 def _render(data: dict[str, Any]) -> None:
@@ -49,7 +51,7 @@ def verify(
     policy: Path | None = typer.Option(None, "--policy", help="YAML policy file (default: "
                                        "the environment's policy, `policy set`, else "
                                        "docs/trust.md#default-policy)"),
-    output: OutputFormat = OUTPUT_OPTION,
+    output: ReportFormat = REPORT_OUTPUT_OPTION,
 ) -> None:
     """Verify an artifact against a policy, over the evidence stored at ingest."""
     try:
@@ -67,7 +69,7 @@ def verify(
         # Anything that stops verification from answering is an error (exit 2).
         error = VerificationError(exc.message, where=exc.where, hint=exc.hint)
         raise error from exc
-    emit(report.as_dict(), output, _render)
+    emit_report(report.as_dict(), output, _render, sarif=verify_sarif, csv=verify_csv)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 

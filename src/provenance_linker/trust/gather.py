@@ -18,6 +18,7 @@ class Evidence:
     builds: list[dict[str, Any]]  # Build props + "key", "verified", "sources"
     sbom: dict[str, Any] | None
     vulnerabilities: list[dict[str, Any]] = field(default_factory=list)  # props + package, vex
+    packages: list[dict[str, Any]] = field(default_factory=list)  # purl, licenses (current SBOM)
 
 
 def gather(store: GraphStore, digest: str) -> Evidence:
@@ -44,7 +45,17 @@ def gather(store: GraphStore, digest: str) -> Evidence:
                            "sources": build_sources})
     sbom = current_sbom(store, digest)
     return Evidence(digest, signatures, builds, sbom.as_dict() if sbom else None,
-                    _vulnerabilities(store, artifact, sbom.digest if sbom else None))
+                    _vulnerabilities(store, artifact, sbom.digest if sbom else None),
+                    _packages(store, sbom.digest if sbom else None))
+
+
+def _packages(store: GraphStore, sbom: str | None) -> list[dict[str, Any]]:
+    if sbom is None:
+        return []
+    listed = store.edges([EdgeKind.LISTS], src=[NodeRef(NodeKind.SBOM, sbom)])
+    nodes = store.get_many(NodeKind.PACKAGE, {e.dst.key for e in listed})
+    return [{"purl": key, "licenses": list(node.props.get("licenses") or [])}
+            for key, node in sorted(nodes.items())]
 
 
 def _vulnerabilities(store: GraphStore, artifact: NodeRef, sbom: str | None
