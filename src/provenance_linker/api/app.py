@@ -23,6 +23,8 @@ from . import problems
 from .deps import Service, env_int
 from .middleware import ServiceMiddleware
 from .routes import analysis, artifacts, audit, health, jobs, policies, uploads
+from .routes import portfolio as portfolio_routes
+from .ui import routes as ui_routes
 
 # Routers of other areas, included when their module is present ("module" with `router`).
 OPTIONAL_ROUTERS: list[str] = []
@@ -62,5 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for target in OPTIONAL_ROUTERS:
         app.include_router(importlib.import_module(target).router)
+    app.include_router(portfolio_routes.router)  # explorer (#19): search, licenses, reports
+    ui_routes.install(app)  # explorer (#19): /ui pages and assets
     app.add_middleware(ServiceMiddleware, max_upload_bytes=svc.max_upload_bytes)
     return app
