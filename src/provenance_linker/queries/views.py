@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ProvenanceError
+from ..formats.license_expressions import parse as parse_licenses
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from ..trust.gather import gather
@@ -73,12 +74,16 @@ def artifact_view(store: GraphStore, ref: str, environment: str | None) -> dict[
     report = verify_artifact(store, digest, environment=env, record=False).as_dict()
     evidence = gather(store, digest)
     vulns = vulns_for_artifact(store, digest)
+    nodes = store.get_many(NodeKind.PACKAGE, [p["purl"] for p in traced["packages"]])
+    licenses = {purl: parse_licenses(tuple(n.props.get("licenses") or ())).expression
+                for purl, n in nodes.items()}
     by_package: dict[str, list[dict[str, Any]]] = {}
     for r in [*vulns["vulnerabilities"], *vulns["suppressed"]]:
         by_package.setdefault(r["package"], []).append(r)
     return {"artifact": traced["artifact"], "sboms": traced["sboms"],
             "packages": traced["packages"], "by_package": by_package,
-            "vulns": vulns, "verify": report, "signatures": evidence.signatures,
+            "vulns": vulns, "verify": report, "licenses": licenses,
+            "signatures": evidence.signatures,
             "builds": evidence.builds, "running": now, "ran_before": before,
             "contains": traced["contains_artifacts"]}
 

@@ -3,6 +3,7 @@ their recorded outcomes, builds and sources, the current SBOM, and its advisorie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,8 @@ class Evidence:
     builds: list[dict[str, Any]]  # Build props + "key", "verified", "sources"
     sbom: dict[str, Any] | None
     vulnerabilities: list[dict[str, Any]] = field(default_factory=list)  # props + package, vex
-    packages: list[dict[str, Any]] = field(default_factory=list)  # purl, licenses (current SBOM)
+    # purl + licenses of the current SBOM's packages, read only by checks that need them
+    load_packages: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
 
 
 def gather(store: GraphStore, digest: str) -> Evidence:
@@ -46,7 +48,7 @@ def gather(store: GraphStore, digest: str) -> Evidence:
     sbom = current_sbom(store, digest)
     return Evidence(digest, signatures, builds, sbom.as_dict() if sbom else None,
                     _vulnerabilities(store, artifact, sbom.digest if sbom else None),
-                    _packages(store, sbom.digest if sbom else None))
+                    lambda: _packages(store, sbom.digest if sbom else None))
 
 
 def _packages(store: GraphStore, sbom: str | None) -> list[dict[str, Any]]:

@@ -194,7 +194,7 @@ class LicensesAllowed:
 
     def evaluate(self, evidence: Evidence, trust: Trust) -> CheckResult:
         bad: list[dict[str, Any]] = []
-        for pkg in evidence.packages:
+        for pkg in evidence.load_packages():
             info = parse(tuple(pkg.get("licenses") or ()))
             blocked = denial(info, self.deny)
             if blocked:

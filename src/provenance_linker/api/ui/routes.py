@@ -20,7 +20,6 @@ from fastapi.staticfiles import StaticFiles
 from ...errors import AuthError, ProvenanceError, UsageError
 from ...queries.blast_graph import blast_graph
 from ...queries.blast_radius import blast_radius
-from ...queries.licenses import licenses_for_artifact
 from ...queries.reports_csv import blast_radius_csv, verify_csv, vulns_csv
 from ...queries.reports_incident import incident, incident_html
 from ...queries.reports_sarif import blast_radius_sarif, verify_sarif, vulns_sarif
@@ -186,7 +185,8 @@ def search_page(q: str | None = Query(None, max_length=512),
                 session: sessions.UiSession = Depends(current),
                 svc: Service = Depends(service)) -> Response:
     def build() -> Response:
-        result = search(svc.store, q, limit=PAGE_SIZE, offset=offset) if q else None
+        result = svc.answers.get(("ui-search", q, offset), lambda: search(
+            svc.store, q, limit=PAGE_SIZE, offset=offset)) if q else None
         return page("search.html", q=q or "", result=result, **_ctx(session, nav="search"))
     return _guard(session, build)
 
@@ -197,9 +197,9 @@ def artifact_page(ref: str = Query(..., min_length=1, max_length=512),
                   session: sessions.UiSession = Depends(current),
                   svc: Service = Depends(service)) -> Response:
     def build() -> Response:
-        view = artifact_view(svc.store, ref, environment)
-        licenses = licenses_for_artifact(svc.store, view["artifact"]["digest"])
-        return page("artifact.html", ref=ref, v=view, licenses=licenses,
+        view = svc.answers.get(("ui-artifact", ref, environment),
+                               lambda: artifact_view(svc.store, ref, environment))
+        return page("artifact.html", ref=ref, v=view,
                     **_ctx(session, nav="search"))
     return _guard(session, build)
 
@@ -211,11 +211,15 @@ def advisory_page(id: str = Query(..., min_length=1, max_length=256),
                   svc: Service = Depends(service)) -> Response:
     def build() -> Response:
         env = environment or None
-        data = blast_radius(svc.store, id, env)
-        everywhere = blast_radius(svc.store, id, None) if env else data
-        graph = blast_graph(data)
-        return page("advisory.html", data=data, graph_json=script_json(graph),
-                    environments=everywhere["summary"]["environments"], environment=env,
+
+        def compute() -> tuple[dict[str, Any], str, list[str]]:
+            data = blast_radius(svc.store, id, env)
+            everywhere = blast_radius(svc.store, id, None) if env else data
+            return data, script_json(blast_graph(data)), everywhere["summary"]["environments"]
+
+        data, graph_json, environments = svc.answers.get(("ui-advisory", id, env), compute)
+        return page("advisory.html", data=data, graph_json=graph_json,
+                    environments=environments, environment=env,
                     id=id, **_ctx(session, nav="search"))
     return _guard(session, build)
 
@@ -226,8 +230,10 @@ def deployments_page(environment: str | None = Query(None, max_length=128),
                      session: sessions.UiSession = Depends(current),
                      svc: Service = Depends(service)) -> Response:
     def build() -> Response:
-        data = deployments_view(svc.store, environment=environment or None,
-                                limit=PAGE_SIZE, offset=offset)
+        data = svc.answers.get(("ui-deployments", environment or None, offset),
+                               lambda: deployments_view(svc.store,
+                                                        environment=environment or None,
+                                                        limit=PAGE_SIZE, offset=offset))
         return page("deployments.html", data=data, **_ctx(session, nav="deployments"))
     return _guard(session, build)
 

@@ -1,7 +1,8 @@
 // The blast-radius graph: cytoscape.js over the JSON the server embeds (#graph-data).
-// Columns by distance from the advisory (a preset layout: linear in the node count, so a
-// few thousand nodes draw without freezing the page). Rows of the tables beside it
-// highlight their path; tapping an artifact or package opens its page.
+// Columns by distance from the advisory (a preset layout: linear in the node count), and
+// the elements added in chunks, one task each, so that a few thousand nodes draw without
+// freezing the page. Rows of the tables beside it highlight their path; tapping an
+// artifact or package opens its page.
 (function () {
   "use strict";
   var holder = document.getElementById("graph");
@@ -40,8 +41,9 @@
     elements.push({group: "edges", data: {id: e.id, source: e.source, target: e.target}});
   });
   var big = data.nodes.length > 400;
+  var CHUNK = 400;
   var cy = cytoscape({
-    container: holder, elements: elements, layout: {name: "preset", fit: true, padding: 20},
+    container: holder, layout: {name: "preset"}, pixelRatio: big ? 1 : "auto",
     wheelSensitivity: 0.3, textureOnViewport: big, hideEdgesOnViewport: big,
     style: [
       {selector: "node", style: {"background-color": "#14527a", "label": "data(label)",
@@ -92,11 +94,23 @@
     tr.addEventListener("click", function (ev) { if (!ev.target.closest("a")) { pick(); } });
     tr.addEventListener("keydown", function (ev) { if (ev.key === "Enter" && ev.target === tr) { pick(); } });
   });
-  cy.one("render", function () {
-    var ms = performance.now() - started;
-    window.provenanceGraphTiming = {nodes: cy.nodes().length, edges: cy.edges().length, ms: ms};
-    if (status) {
-      status.textContent = cy.nodes().length + " nodes, " + cy.edges().length + " edges";
+  var added = 0;
+  function addChunk() {
+    cy.batch(function () { cy.add(elements.slice(added, added + CHUNK)); });
+    added += CHUNK;
+    if (added < elements.length) {
+      if (status) { status.textContent = "Drawing the graph… " + Math.round(100 * added / elements.length) + "%"; }
+      setTimeout(addChunk, 0);
+      return;
     }
-  });
+    cy.one("render", function () {
+      var ms = performance.now() - started;
+      window.provenanceGraphTiming = {nodes: cy.nodes().length, edges: cy.edges().length, ms: ms};
+      if (status) {
+        status.textContent = cy.nodes().length + " nodes, " + cy.edges().length + " edges";
+      }
+    });
+    cy.fit(undefined, 20);
+  }
+  addChunk();
 })();
