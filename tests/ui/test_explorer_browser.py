@@ -268,3 +268,28 @@ def test_expired_or_revoked_session_goes_back_to_login(tmp_path: Path, browser: 
     finally:
         context.close()
         service.stop()
+
+
+def test_viewing_pages_is_not_verifying(explorer: Service) -> None:
+    """Pages and downloads show verdicts without counting them as verifications."""
+    base = explorer.base_url
+
+    def verifications() -> list[str]:
+        return sorted(line for line in httpx.get(base + "/metrics").text.splitlines()
+                      if line.startswith("provenance_verifications_total{"))
+
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        login = client.get("/ui/login")
+        csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
+        assert client.post("/ui/login", data={"token": explorer.tokens["reader"],
+                                               "csrf": csrf}).status_code == 303
+        before = verifications()
+        for path in ("/ui/artifact?ref=registry.acme.test/storefront/web",
+                     "/ui/deployments", "/ui/export/incident?id=CVE-2021-44228",
+                     "/ui/export/verify.sarif?ref=registry.acme.test/storefront/web"):
+            assert client.get(path).status_code == 200, path
+        assert verifications() == before
+    with explorer.client(explorer.tokens["reader"]) as api:
+        assert api.get("/v1/verify", params={
+            "artifact": "registry.acme.test/storefront/web"}).status_code == 200
+    assert verifications() != before  # the API's verify still counts
