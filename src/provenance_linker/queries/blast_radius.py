@@ -143,8 +143,6 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
     for e in sorted(live, key=lambda x: (x.src.key, x.dst.key)):
         node = dep_nodes.get(e.src.key)
         env_list = sorted(envs.get(e.src.key, []))
-        if environment and environment not in env_list:
-            continue
         art = artifacts[e.dst.key]
         suppressed = suppression(verdicts, e.dst.key, ids)
         p = node.props if node else {}
@@ -159,16 +157,14 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
         running.setdefault(d["artifact"], set()).add(d["key"])
     artifact_rows: list[dict[str, Any]] = []
     for digest, art in sorted(artifacts.items()):
-        if environment and digest not in running:
-            continue
         artifact_rows.append({
             "digest": digest, "names": names.get(digest, []), "sbom": art["sbom"],
             "via": art["via"], "package": art["package"], "fixed": art["fixed"],
             "advisory": art["advisory"], "path": art["path"],
             "suppressed": suppression(verdicts, digest, ids),
             "deployments": sorted(running.get(digest, ()))})
-    return {
-        "query": vuln_id, "environment": environment,
+    everywhere = {
+        "query": vuln_id, "environment": None,
         "vulnerability": vuln_summary(main, ids),
         "packages": [{"purl": k, "name": n.props.get("name"), "version": n.props.get("version"),
                       "ecosystem": n.props.get("ecosystem"), "fixed": bad[k].fixed,
@@ -176,12 +172,28 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
                      for k, n in sorted(packages.items())],
         "artifacts": artifact_rows,
         "deployments": deployments,
-        "summary": {"packages": len(packages), "artifacts": len(artifact_rows),
-                    "deployments": len(deployments),
-                    "suppressed": sum(1 for a in artifact_rows if a["suppressed"]),
-                    "environments": sorted({env for d in deployments
-                                            for env in d["environments"]})},
     }
+    return in_environment(everywhere, environment)
+
+
+def in_environment(data: dict[str, Any], environment: str | None) -> dict[str, Any]:
+    """The answer restricted to one environment: its workloads, and only the artifacts
+    they run (None: everything). Adds the summary."""
+    deployments = [d for d in data["deployments"]
+                   if not environment or environment in d["environments"]]
+    running: dict[str, list[str]] = {}
+    for d in deployments:
+        running.setdefault(d["artifact"], []).append(d["key"])
+    artifact_rows = [{**a, "deployments": sorted(running.get(a["digest"], ()))}
+                     for a in data["artifacts"]
+                     if not environment or a["digest"] in running]
+    return {**data, "environment": environment, "artifacts": artifact_rows,
+            "deployments": deployments,
+            "summary": {"packages": len(data["packages"]), "artifacts": len(artifact_rows),
+                        "deployments": len(deployments),
+                        "suppressed": sum(1 for a in artifact_rows if a["suppressed"]),
+                        "environments": sorted({env for d in deployments
+                                                for env in d["environments"]})}}
 
 
 def _affected_artifacts(store: GraphStore, targets: dict[str, _Hit], level: int,

@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from ...errors import AuthError, ProvenanceError, UsageError
 from ...formats.license_expressions import parse as parse_licenses
 from ...queries.blast_graph import blast_graph
-from ...queries.blast_radius import blast_radius
+from ...queries.blast_radius import blast_radius, in_environment
 from ...queries.reports_csv import blast_radius_csv, verify_csv, vulns_csv
 from ...queries.reports_incident import incident, incident_html
 from ...queries.reports_sarif import blast_radius_sarif, verify_sarif, vulns_sarif
@@ -40,6 +40,7 @@ from .triage import record_vex
 router = APIRouter(prefix="/ui", include_in_schema=False)
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
 PAGE_SIZE = 50
+TABLE_ROWS = 100  # rows of each advisory table per page (the graph always has them all)
 
 
 class LoginRequired(Exception):
@@ -209,20 +210,21 @@ def artifact_page(ref: str = Query(..., min_length=1, max_length=512),
 @router.get("/advisory")
 def advisory_page(id: str = Query(..., min_length=1, max_length=256),
                   environment: str | None = Query(None, max_length=128),
+                  rows: int = Query(0, ge=0, le=10_000_000),
                   session: sessions.UiSession = Depends(current),
                   svc: Service = Depends(service)) -> Response:
     def build() -> Response:
         env = environment or None
 
         def compute() -> tuple[dict[str, Any], str, list[str]]:
-            data = blast_radius(svc.store, id, env)
-            everywhere = blast_radius(svc.store, id, None) if env else data
+            everywhere = blast_radius(svc.store, id, None)
+            data = in_environment(everywhere, env)
             return data, script_json(blast_graph(data)), everywhere["summary"]["environments"]
 
         data, graph_json, environments = svc.answers.get(("ui-advisory", id, env), compute)
         return page("advisory.html", data=data, graph_json=graph_json,
-                    environments=environments, environment=env,
-                    id=id, **_ctx(session, nav="search"))
+                    environments=environments, environment=env, id=id, rows=rows,
+                    page_rows=TABLE_ROWS, **_ctx(session, nav="search"))
     return _guard(session, build)
 
 
