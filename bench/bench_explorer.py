@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 from blast_graph import VULNERABLE, build_blast_graph
 
-from provenance_linker import tokens
+from provenance_linker.access import tokens
 from provenance_linker.cli.main import run
 from provenance_linker.store import open_store
 

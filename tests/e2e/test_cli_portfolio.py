@@ -11,7 +11,12 @@ from typing import Any
 import orjson
 import pytest
 
-from provenance_linker.demo import cyclonedx_sbom, demo_advisories, demo_cluster, demo_images
+from provenance_linker.demo.samples import (
+    cyclonedx_sbom,
+    demo_advisories,
+    demo_cluster,
+    demo_images,
+)
 
 APP = "registry.acme.test/payments/api:1.4.2"
 

@@ -15,7 +15,7 @@ import jsonschema
 import orjson
 import pytest
 
-from provenance_linker.demo import demo_advisories, demo_cluster, demo_images
+from provenance_linker.demo.samples import demo_advisories, demo_cluster, demo_images
 from provenance_linker.queries.reports_vex import artifact_purl
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "fixtures/sarif/sarif-schema-2.1.0.json")

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from provenance_linker import tokens
+from provenance_linker.access import tokens
 from provenance_linker.store import open_store
 
 from ..support.browser import Screenshots

@@ -10,10 +10,11 @@ from typing import Any
 
 import orjson
 
-from .. import tokens
-from ..demo import GeneratedSbom, cyclonedx_sbom
+from ..access import tokens
+from ..demo.samples import GeneratedSbom, cyclonedx_sbom
 from ..documents import Limits
-from ..linker import IngestOptions, Linker
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from ..queries.blast_radius import blast_radius
 from ..queries.reports_vex import OPENVEX_CONTEXT, artifact_purl
 from ..store.interface import GraphStore

@@ -7,10 +7,10 @@ from collections import Counter
 from typing import Any
 
 from ..formats.license_expressions import UNSTATED, parse
+from ..graph.refs import ArtifactRef, names_of, resolve
+from ..graph.sboms import current_sboms
 from ..model import EdgeKind, NodeKind, NodeRef
-from ..refs import ArtifactRef, resolve
 from ..store.interface import GraphStore
-from ..vulns.graphview import current_sboms, names_of
 from .vulns import artifact_packages
 
 

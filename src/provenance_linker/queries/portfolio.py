@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..graph.sboms import current_sboms
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from ..vulns.graphview import current_sboms
 
 MAX_IMAGE_LEVELS = 8
 

@@ -15,10 +15,9 @@ from typing import Any
 from packageurl import PackageURL
 
 from ..errors import UsageError
+from ..graph.refs import ArtifactRef, names_of, resolve, split_name
 from ..model import EdgeKind, NodeKind, NodeRef
-from ..refs import ArtifactRef, resolve, split_name
 from ..store.interface import GraphStore
-from ..vulns.graphview import names_of
 
 FORMATS = ("openvex", "cyclonedx")
 OPENVEX_CONTEXT = "https://openvex.dev/ns/v0.2.0"

@@ -17,10 +17,11 @@ from typing import Any
 from ..errors import NotFound, UsageError
 from ..formats.license_expressions import is_license_id
 from ..formats.license_expressions import parse as parse_licenses
+from ..graph.refs import names_of
 from ..model import EdgeKind, Node, NodeKind, NodeRef, is_sha256_hex, sha256_digest
 from ..purls import PurlError, parse_purl
 from ..store.interface import GraphStore
-from ..vulns.graphview import names_of, primary, resolve_group, vuln_summary
+from ..vulns.graphview import primary, resolve_group, vuln_summary
 from .portfolio import holders
 
 MAX_QUERY = 512

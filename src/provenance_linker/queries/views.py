@@ -10,11 +10,12 @@ from typing import Any
 
 from ..errors import ProvenanceError
 from ..formats.license_expressions import parse as parse_licenses
+from ..graph.deployments import current_runs
+from ..graph.refs import names_of
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from ..trust.gather import gather
 from ..trust.verifier import verify_artifact
-from ..vulns.graphview import current_runs, names_of
 from ..vulns.stats import sbom_vulnerability_counts
 from .trace import trace
 from .unsigned import unsigned_in_environment

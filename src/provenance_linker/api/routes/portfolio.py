@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Response
 
+from ...access.tokens import Principal
 from ...errors import UsageError
 from ...queries.blast_radius import blast_radius
 from ...queries.licenses import licenses_for_artifact, portfolio_licenses
@@ -18,7 +19,6 @@ from ...queries.reports_sarif import blast_radius_sarif, verify_sarif, vulns_sar
 from ...queries.reports_vex import FORMATS, export_vex
 from ...queries.search import MAX_LIMIT, search
 from ...queries.vulns import vulns_for_artifact
-from ...tokens import Principal
 from ...trust.verifier import verify_artifact
 from ..auth import reader
 from ..deps import Service, service

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from ...access.tokens import Role
 from ...errors import AuthError, ProvenanceError, UsageError
 from ...formats.license_expressions import parse as parse_licenses
 from ...queries.blast_graph import blast_graph
@@ -29,7 +30,6 @@ from ...queries.reports_vex import FORMATS, export_vex
 from ...queries.search import search
 from ...queries.views import artifact_view, deployments_view, overview
 from ...queries.vulns import vulns_for_artifact
-from ...tokens import Role
 from ...trust.verifier import verify_artifact
 from ..auth import client_ip
 from ..deps import Service, env_int, service

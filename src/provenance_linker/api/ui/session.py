@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ...access.tokens import TOKENS, Principal, Role
+from ...access.tokens import authenticate as authenticate_token
 from ...errors import AuthError, Forbidden
 from ...store.interface import GraphStore
-from ...tokens import TOKENS, Principal, Role
-from ...tokens import authenticate as authenticate_token
 
 SESSIONS = "ui_sessions"
 COOKIE = "plk_session"

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 import orjson
 
-from ... import audit
+from ...access import audit
 from ...documents import Limits, load
 from ...errors import UsageError
 from ...formats.openvex import STATUSES
-from ...linker import IngestOptions, Linker
+from ...graph.refs import resolve
+from ...ingest.contract import IngestOptions
+from ...ingest.orchestrator import Linker
 from ...queries.reports_vex import OPENVEX_CONTEXT, artifact_purl
-from ...refs import resolve
 from ...store.interface import GraphStore
 
 JUSTIFICATIONS = ("component_not_present", "vulnerable_code_not_present",
