@@ -9,6 +9,9 @@ command -v mvn >/dev/null || need+=(maven)
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 # runtime: the admission webhook certificates (scripts/webhook-cert.sh)
 command -v openssl >/dev/null || need+=(openssl)
+# explorer (#19): Chromium for the browser tests (Playwright drives it), npm for the assets
+command -v chromium >/dev/null || need+=(chromium)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./tests/neo4j/fetch.sh
 ./scripts/go-tools.sh crane registry cosign referrers-registry  # registry tests (cached)
+./scripts/build-ui.sh  # explorer assets (npm, pinned); a test checks the shipped copy
 export PROVENANCE_CORPUS=${PROVENANCE_CORPUS:-$(cd .. && pwd)/shared/corpus}
 if [ ! -f "$PROVENANCE_CORPUS/MANIFEST.tsv" ]; then
   echo "error: corpus not found at $PROVENANCE_CORPUS (set PROVENANCE_CORPUS)" >&2

@@ -55,6 +55,14 @@ ROUTES: dict[tuple[str, str], tuple[str | None, dict[str, Any], int]] = {
     ("DELETE", "/v1/quarantine/{ident}"): ("admin", {"ident": "q-missing"}, 404),
     ("GET", "/v1/running"): ("reader", {"params": {"artifact": MISSING_DIGEST}}, 404),
     ("GET", "/v1/history"): ("reader", {"params": {"deployment": "ns/Deployment/x"}}, 200),
+    # explorer (#19): portfolio and reports
+    ("GET", "/v1/search"): ("reader", {"params": {"q": "pkg:npm/nothing"}}, 200),
+    ("GET", "/v1/licenses"): ("reader", {}, 200),
+    ("GET", "/v1/export/vex"): ("reader", {"params": {"artifact": MISSING_DIGEST}}, 404),
+    ("GET", "/v1/reports/incident"): ("reader", {"params": {"vuln": "GHSA-0000-0000-0000"}},
+                                      404),
+    ("GET", "/v1/reports/{kind}"): ("reader", {"kind": "vulns",
+                                               "params": {"artifact": MISSING_DIGEST}}, 404),
 }
 RANK = {"reader": 1, "writer": 2, "admin": 3}
 IDENTITIES = ["none", "bad", "reader", "writer", "admin", "blocked"]

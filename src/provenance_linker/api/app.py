@@ -25,7 +25,9 @@ from .deps import Service, env_int
 from .forwarded import ForwardedMiddleware
 from .middleware import ServiceMiddleware
 from .routes import analysis, artifacts, audit, health, images, jobs, policies, runtime, uploads
+from .routes import portfolio as portfolio_routes
 from .shedding import InFlightLimit
+from .ui import routes as ui_routes
 
 # Requests in flight per process before 503: about what two cores finish within the
 # clients' patience; beyond it queueing only adds latency (docs/benchmarks.md).
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for target in OPTIONAL_ROUTERS:
         app.include_router(importlib.import_module(target).router)
+    app.include_router(portfolio_routes.router)  # explorer (#19): search, licenses, reports
+    ui_routes.install(app)  # explorer (#19): /ui pages and assets
     # Inside the request-id middleware, so shed answers carry an id and are logged.
     app.add_middleware(InFlightLimit,
                        max_in_flight=env_int("PROVENANCE_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT))

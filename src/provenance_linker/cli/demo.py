@@ -9,6 +9,7 @@ import typer
 from ..demo.walkthrough import ingest_images
 from ..queries.trace import trace
 from .context import state
+from .demo_explorer import demo_explorer
 from .demo_trust import demo_trust
 from .demo_vulns import demo_vulnerabilities
 from .output import console
@@ -36,3 +37,4 @@ def demo(
                   f"--artifact {images[1].name} --output json", highlight=False)
     demo_vulnerabilities(store, images, out, state(ctx).settings.db_url)
     demo_trust(store, images, out, state(ctx).settings.db_url)
+    demo_explorer(store, images, out, state(ctx).settings.db_url)

@@ -34,7 +34,9 @@ from . import (  # noqa: F401
     verify,
 )
 from . import demo as demo_cmd
+from . import export_cmd as export_group  # explorer (#19)
 from . import feeds as feeds_cmd  # advisory feeds (#12)
+from . import query_portfolio as query_portfolio  # registers `query search/licenses`
 from . import queue as queue_cmd
 from .context import AppState
 from .errors import internal_error, report
@@ -68,6 +70,7 @@ app.command("watch-cluster")(runtime_cmd.watch_cluster)
 app.add_typer(runtime_cmd.quarantine_app, name="quarantine")
 
 app.add_typer(feeds_cmd.app, name="feeds")
+app.add_typer(export_group.app, name="export")  # explorer (#19)
 
 
 def _version(value: bool) -> None:

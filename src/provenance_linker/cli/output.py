@@ -42,3 +42,26 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
     for row in rows:
         t.add_row(*("" if v is None else str(v) for v in row))
     return t
+
+
+# --- reports (#19): `--output sarif|csv` on vulns, blast-radius and verify -------------
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    CSV = "csv"
+
+
+REPORT_OUTPUT_OPTION = typer.Option(ReportFormat.TABLE, "--output", "-o",
+                                    help="table (default), json, sarif (SARIF 2.1.0) or csv")
+
+
+def emit_report(data: Any, output: ReportFormat, render: Callable[[Any], None], *,
+                sarif: Callable[[Any], dict[str, Any]], csv: Callable[[Any], str]) -> None:
+    if output == ReportFormat.SARIF:
+        sys.stdout.write(orjson.dumps(sarif(data), option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif output == ReportFormat.CSV:
+        sys.stdout.write(csv(data))
+    else:
+        emit(data, OutputFormat(output.value), render)

@@ -7,10 +7,21 @@ from typing import Any
 import typer
 
 from ..queries.blast_radius import blast_radius
+from ..queries.reports_csv import blast_radius_csv, vulns_csv
+from ..queries.reports_sarif import blast_radius_sarif, vulns_sarif
 from ..queries.vulns import malicious, vulns_for_artifact
 from ..runtime.history import parse_timestamp
 from .context import state
-from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
+from .output import (
+    OUTPUT_OPTION,
+    REPORT_OUTPUT_OPTION,
+    OutputFormat,
+    ReportFormat,
+    console,
+    emit,
+    emit_report,
+    table,
+)
 from .query import app
 
 
@@ -57,12 +68,12 @@ def blast_radius_command(
                                            help="only workloads in this environment"),
     at: str | None = typer.Option(None, "--at", help="workloads that ran at this time "
                                   "(ISO 8601) instead of now"),
-    output: OutputFormat = OUTPUT_OPTION,
+    output: ReportFormat = REPORT_OUTPUT_OPTION,
 ) -> None:
     """Every artifact and running workload an advisory reaches, with the dependency path."""
     when = parse_timestamp(at) if at else None
-    emit(blast_radius(state(ctx).store(), vuln_id, environment, when), output,
-         render_blast_radius)
+    emit_report(blast_radius(state(ctx).store(), vuln_id, environment, when), output,
+                render_blast_radius, sarif=blast_radius_sarif, csv=blast_radius_csv)
 
 
 def _render_vulns(data: dict[str, Any]) -> None:
@@ -97,10 +108,11 @@ def vulns_command(
                                  help="NAME@sha256:HEX, sha256:HEX or NAME:TAG"),
     min_severity: str | None = typer.Option(None, "--min-severity",
                                             help="none, low, medium, high or critical"),
-    output: OutputFormat = OUTPUT_OPTION,
+    output: ReportFormat = REPORT_OUTPUT_OPTION,
 ) -> None:
     """Advisories affecting an artifact's packages (base images included)."""
-    emit(vulns_for_artifact(state(ctx).store(), artifact, min_severity), output, _render_vulns)
+    emit_report(vulns_for_artifact(state(ctx).store(), artifact, min_severity), output,
+                _render_vulns, sarif=vulns_sarif, csv=vulns_csv)
 
 
 def _render_malicious(data: dict[str, Any]) -> None:

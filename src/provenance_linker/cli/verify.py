@@ -10,6 +10,8 @@ from typing import Any
 import typer
 
 from ..errors import ConfigError, ProvenanceError, RegistryError, VerificationError
+from ..queries.reports_csv import verify_csv
+from ..queries.reports_sarif import verify_sarif
 from ..registry import AccessOptions
 from ..registry.fetch import FetchOptions
 from ..registry.targets import image_for_artifact
@@ -24,7 +26,7 @@ from .ingest_image import (
     access_options,
     fetch_and_ingest,
 )
-from .output import OUTPUT_OPTION, OutputFormat, console, emit, err_console
+from .output import REPORT_OUTPUT_OPTION, ReportFormat, console, emit_report, err_console
 
 
 def _render(data: dict[str, Any]) -> None:
@@ -82,7 +84,7 @@ def verify(
     insecure: list[str] = INSECURE_OPTION,
     ca_bundle: Path | None = CA_OPTION,
     docker_config: Path | None = DOCKER_CONFIG_OPTION,
-    output: OutputFormat = OUTPUT_OPTION,
+    output: ReportFormat = REPORT_OUTPUT_OPTION,
 ) -> None:
     """Verify an artifact against a policy, over the evidence stored at ingest."""
     try:
@@ -103,7 +105,7 @@ def verify(
         # Anything that stops verification from answering is an error (exit 2).
         error = VerificationError(exc.message, where=exc.where, hint=exc.hint)
         raise error from exc
-    emit(report.as_dict(), output, _render)
+    emit_report(report.as_dict(), output, _render, sarif=verify_sarif, csv=verify_csv)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 

@@ -127,22 +127,20 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
     names: dict[str, list[str]] = {}  # filled level by level, read once per artifact
     artifacts = _artifacts_through_images(store, bad, names)
     verdicts = vex_verdicts(store, artifacts, ids)
-    deployments = _deployments(store, artifacts, environment, verdicts, ids, at)
+    deployments = _deployments(store, artifacts, verdicts, ids, at)
     running: dict[str, set[str]] = {}
     for d in deployments:
         running.setdefault(d["artifact"], set()).add(d["key"])
     artifact_rows: list[dict[str, Any]] = []
     for digest, art in sorted(artifacts.items()):
-        if environment and digest not in running:
-            continue
         artifact_rows.append({
             "digest": digest, "names": names.get(digest, []), "sbom": art["sbom"],
             "via": art["via"], "package": art["package"], "fixed": art["fixed"],
             "advisory": art["advisory"], "path": art["path"],
             "suppressed": suppression(verdicts, digest, ids),
             "deployments": sorted(running.get(digest, ()))})
-    return {
-        "query": vuln_id, "environment": environment,
+    everywhere = {
+        "query": vuln_id, "environment": None,
         "at": at.isoformat() if at else None,
         "vulnerability": vuln_summary(main, ids, rated(records.values())),
         "packages": [{"purl": k, "name": n.props.get("name"), "version": n.props.get("version"),
@@ -151,12 +149,28 @@ def blast_radius(store: GraphStore, vuln_id: str, environment: str | None = None
                      for k, n in sorted(packages.items())],
         "artifacts": artifact_rows,
         "deployments": deployments,
-        "summary": {"packages": len(packages), "artifacts": len(artifact_rows),
-                    "deployments": len(deployments),
-                    "suppressed": sum(1 for a in artifact_rows if a["suppressed"]),
-                    "environments": sorted({env for d in deployments
-                                            for env in d["environments"]})},
     }
+    return in_environment(everywhere, environment)
+
+
+def in_environment(data: dict[str, Any], environment: str | None) -> dict[str, Any]:
+    """The answer restricted to one environment: its workloads, and only the artifacts
+    they run (None: everything). Adds the summary."""
+    deployments = [d for d in data["deployments"]
+                   if not environment or environment in d["environments"]]
+    running: dict[str, list[str]] = {}
+    for d in deployments:
+        running.setdefault(d["artifact"], []).append(d["key"])
+    artifact_rows = [{**a, "deployments": sorted(running.get(a["digest"], ()))}
+                     for a in data["artifacts"]
+                     if not environment or a["digest"] in running]
+    return {**data, "environment": environment, "artifacts": artifact_rows,
+            "deployments": deployments,
+            "summary": {"packages": len(data["packages"]), "artifacts": len(artifact_rows),
+                        "deployments": len(deployments),
+                        "suppressed": sum(1 for a in artifact_rows if a["suppressed"]),
+                        "environments": sorted({env for d in deployments
+                                                for env in d["environments"]})}}
 
 
 def _artifacts_through_images(store: GraphStore, bad: dict[str, _Hit],
@@ -183,14 +197,12 @@ def _artifacts_through_images(store: GraphStore, bad: dict[str, _Hit],
 
 
 def _deployments(store: GraphStore, artifacts: dict[str, dict[str, Any]],
-                 environment: str | None, verdicts: Mapping[tuple[str, str], dict[str, Any]],
+                 verdicts: Mapping[tuple[str, str], dict[str, Any]],
                  ids: list[str], at: datetime | None) -> list[dict[str, Any]]:
-    """Workloads running an affected artifact now, or at `at` (in `environment`, when
-    given)."""
+    """Workloads running an affected artifact now, or at `at`, in every environment
+    (`in_environment` narrows the answer)."""
     deployments: list[dict[str, Any]] = []
     for r in _live(store, artifacts, at):
-        if environment and environment != r.environment:
-            continue
         art = artifacts[r.digest]
         deployments.append({
             "key": r.deployment, "cluster": r.cluster, "namespace": r.namespace,

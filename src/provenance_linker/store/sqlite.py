@@ -241,6 +241,15 @@ class SqliteStore:
         with timed_query("find", self.backend):
             return [Node(kind, k, loads(p)) for k, p in self._conn().execute(sql, params)]
 
+    def find_key_prefix(self, kind: NodeKind, prefix: str, limit: int) -> list[Node]:
+        """Nodes of a kind whose key starts with `prefix` (a range over the key index;
+        portfolio search uses it when present, else filters `find`)."""
+        sql = ("SELECT key, props FROM nodes WHERE kind = ? AND key >= ? AND key < ? "
+               "ORDER BY key LIMIT ?")
+        with timed_query("find_key_prefix", self.backend):
+            return [Node(kind, k, loads(p)) for k, p in self._conn().execute(
+                sql, (str(kind), prefix, prefix + "\U0010ffff", limit))]
+
     _EDGE_SELECT = (
         "SELECT e.kind, s.kind, s.key, d.kind, d.key, e.props, doc.digest "
         "FROM edges e JOIN nodes s ON s.id = e.src JOIN nodes d ON d.id = e.dst "

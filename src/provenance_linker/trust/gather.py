@@ -3,7 +3,7 @@ their recorded outcomes, builds and sources, the current SBOM, and its advisorie
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,8 @@ class Evidence:
     builds: list[dict[str, Any]]  # Build props + "key", "verified", "sources"
     sbom: dict[str, Any] | None
     vulnerabilities: list[dict[str, Any]] = field(default_factory=list)  # props + package, vex
+    # purl + licenses of the current SBOM's packages, read only by checks that need them
+    load_packages: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
 
 
 def gather(store: GraphStore, digest: str) -> Evidence:
@@ -70,8 +72,23 @@ def gather_many(store: GraphStore, digests: Iterable[str]) -> dict[str, Evidence
                            "sources": [dict(x) for x in sources_of.get(key, [])]})
         sbom = current.get(d)
         sigs = [v for (_, _), v in sorted(signatures.get(d, {}).items())]
-        out[d] = Evidence(d, sigs, builds, sbom.as_dict() if sbom else None, vulns.get(d, []))
+        out[d] = Evidence(d, sigs, builds, sbom.as_dict() if sbom else None, vulns.get(d, []),
+                          _package_loader(store, sbom.digest if sbom else None))
     return out
+
+
+def _package_loader(store: GraphStore, sbom: str | None
+                    ) -> Callable[[], list[dict[str, Any]]]:
+    return lambda: _packages(store, sbom)
+
+
+def _packages(store: GraphStore, sbom: str | None) -> list[dict[str, Any]]:
+    if sbom is None:
+        return []
+    listed = store.edges([EdgeKind.LISTS], src=[NodeRef(NodeKind.SBOM, sbom)])
+    nodes = store.get_many(NodeKind.PACKAGE, {e.dst.key for e in listed})
+    return [{"purl": key, "licenses": list(node.props.get("licenses") or [])}
+            for key, node in sorted(nodes.items())]
 
 
 def _vulnerabilities_many(store: GraphStore, sbom_of: dict[str, str]

@@ -18,6 +18,7 @@ import yaml
 
 from ..errors import ConfigError, InvalidDocument
 from ..formats.failures import reject_lone_surrogates
+from ..formats.license_expressions import denial, parse, validate_ids
 from .gather import Evidence
 from .keys import TrustedIdentity, TrustedKey
 
@@ -183,6 +184,32 @@ class NoVulnerabilities:
 
 
 @dataclass(frozen=True, slots=True)
+class LicensesAllowed:
+    """No package of the current SBOM whose license expression can only be met with a
+    denied license (`MIT OR GPL-3.0-only` passes a GPL-3.0-only deny: MIT is a way out).
+    With `unknown: deny`, ids off the SPDX list and unparseable expressions fail too."""
+
+    deny: tuple[str, ...]
+    allow_unknown: bool = True
+    name: str = "licenses"
+
+    def evaluate(self, evidence: Evidence, trust: Trust) -> CheckResult:
+        bad: list[dict[str, Any]] = []
+        for pkg in evidence.load_packages():
+            info = parse(tuple(pkg.get("licenses") or ()))
+            blocked = denial(info, self.deny)
+            if blocked:
+                bad.append({"package": pkg["purl"], "expression": info.expression,
+                            "denied": blocked})
+            elif not self.allow_unknown and (info.unknown or info.error):
+                bad.append({"package": pkg["purl"], "expression": info.expression,
+                            "unknown": list(info.unknown), "error": info.error})
+        return CheckResult(self.name, not bad, f"{len(bad)} packages with a denied or "
+                           "unknown license" if bad else
+                           f"no package needs {', '.join(self.deny)}", bad)
+
+
+@dataclass(frozen=True, slots=True)
 class SignatureMaxAge:
     days: int
     name: str = "signature-max-age"
@@ -298,6 +325,15 @@ def _build(node: Any, where: str) -> Check:
                 if level not in SEVERITIES:
                     raise ConfigError(f"unknown severity {level}", where=place)
                 return NoVulnerabilities(level)
+            case "licenses":
+                deny = args.get("deny", [])
+                if not isinstance(deny, list) or not deny:
+                    raise ConfigError("licenses needs `deny: [SPDX ids]`", where=place)
+                unknown = str(args.get("unknown", "allow")).lower()
+                if unknown not in ("allow", "deny"):
+                    raise ConfigError(f"unknown: {unknown} is neither allow nor deny",
+                                      where=place)
+                return LicensesAllowed(tuple(validate_ids(deny, place)), unknown == "allow")
             case "signature-max-age":
                 return SignatureMaxAge(int(args["days"]))
             case "unsafe-always-pass":

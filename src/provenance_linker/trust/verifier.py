@@ -62,9 +62,12 @@ def _first_failure(result: CheckResult) -> CheckResult:
 def verify_artifact(store: GraphStore, reference: str, *,
                     policy: Check | PolicyChoice | None = None,
                     environment: str | None = None,
-                    clock: Callable[[], datetime] | None = None) -> VerificationReport:
+                    clock: Callable[[], datetime] | None = None,
+                    record: bool = True) -> VerificationReport:
     """Judge the artifact's stored evidence. The policy: the one given, else the
-    environment's stored policy, else the default (trust/environment_policies.py)."""
+    environment's stored policy, else the default (trust/environment_policies.py).
+    `record=False` (pages and reports that show a verdict) neither counts the outcome in
+    provenance_verifications_total nor logs a failure: viewing is not verifying."""
     clock = clock or (lambda: datetime.now(UTC))
     if policy is None:
         choice = for_environment(store, environment)
@@ -89,11 +92,13 @@ def verify_artifact(store: GraphStore, reference: str, *,
         failing = _first_failure(result)
         failure_reason = failing.check
         outcome = BYPASSED if bypass.active else FAIL
+    if not result.passed and record:
         get_logger(component=events.COMPONENT_VERIFIER).error(
             events.VERIFICATION_FAILED, artifact=reference, digest=ref.digest,
             artifact_type=artifact_type, failure_reason=failure_reason,
             detail=failing.detail, environment=environment, bypassed=bypass.active)
-    metrics.verifications_total.labels(outcome, artifact_type, failure_reason or "").inc()
+    if record:
+        metrics.verifications_total.labels(outcome, artifact_type, failure_reason or "").inc()
     return VerificationReport(reference, ref.digest, artifact_type, environment, outcome,
                               result, failure_reason,
                               bypass.as_dict() if bypass.active else None, reverified,

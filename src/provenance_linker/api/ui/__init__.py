@@ -1,0 +1,1 @@
+"""The explorer: server-rendered pages under /ui (see docs/explorer.md)."""
