@@ -29,7 +29,7 @@ def verify_item(item: EvidenceItem, ctx: VerifyContext, signed_at: str | None = 
     at = signed_at or ctx.now
     match item.mechanism:
         case "sigstore":
-            return sigstore.verify_bundle(item, ctx.roots, at)
+            return sigstore.verify_bundle(item, ctx.roots, ctx.keys)
         case "dsse":
             return dsse.verify_envelope(item, ctx.keys, at)
         case "intoto-link":

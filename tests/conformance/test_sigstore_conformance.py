@@ -1,0 +1,99 @@
+"""The sigstore-conformance bundle suite (`test/assets/bundle-verify`), run through ingest
+exactly as a user's bundle is: each case's trusted root replaces the production root,
+its `key.pub` is a trusted key, and the artifact is named with `--artifact`.
+
+A case named `*_fail` must not verify. It must be `invalid`, except where the honest
+answer is that nothing trusted can decide yet (`unverified`): a bundle from an instance
+whose root we do not hold, or a key-signed bundle whose key we do not hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from provenance_linker.documents import load
+from provenance_linker.errors import InvalidDocument, ProvenanceError
+from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.model import NodeKind
+from provenance_linker.refs import ArtifactRef
+from provenance_linker.store.interface import GraphStore
+from provenance_linker.trust.keys import TrustStore
+
+SUITE = Path(__file__).parent / "data" / "sigstore-conformance"
+CASES = sorted(p.name for p in SUITE.iterdir() if p.is_dir())
+IDENTITY = ("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
+            ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main")
+ISSUER = "https://token.actions.githubusercontent.com"
+INGESTED_AT = datetime(2031, 1, 1, tzinfo=UTC)
+UNDECIDABLE = {"bundle-from-wrong-instance_fail", "managed-key-no-key_fail",
+               "managed-key-wrong-key_fail"}
+
+
+def _text(case: Path, name: str, default: str) -> str:
+    path = case / name
+    return path.read_text().strip() if path.exists() else default
+
+
+def run_case(store: GraphStore, name: str) -> dict[str, object]:
+    """Ingest one case; the stored verdict (or the refusal) as a dict."""
+    case = SUITE / name
+    trust = TrustStore(store)
+    if (case / "trusted_root.json").exists():
+        trust.add_root("production", (case / "trusted_root.json").read_bytes(), name)
+    if (case / "key.pub").exists():
+        try:
+            trust.add_key((case / "key.pub").read_bytes(), f"{name}/key.pub", name="case-key")
+        except InvalidDocument as exc:  # managed-key-wrong-key ships a mangled key
+            assert name.endswith("_fail"), exc
+    artifact = case / "artifact" if (case / "artifact").exists() else SUITE / "a.txt"
+    digest = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
+    try:
+        document = load((case / "bundle.sigstore.json").read_bytes(),
+                        f"{name}/bundle.sigstore.json")
+        Linker(store, clock=lambda: INGESTED_AT).ingest(
+            document, IngestOptions(artifact=ArtifactRef(None, digest)))
+    except ProvenanceError as exc:
+        assert f"{name}/bundle.sigstore.json" in str(exc)  # names the file
+        return {"status": "refused", "reason": str(exc)}
+    [node] = store.find(NodeKind.SIGNATURE) + store.find(NodeKind.ATTESTATION)
+    return dict(node.props)
+
+
+def verdict_is_right(name: str, result: dict[str, object]) -> bool:
+    case = SUITE / name
+    status = result["status"]
+    if not name.endswith("_fail"):
+        if status != "valid":
+            return False
+        if result.get("signer_kind") == "key":
+            return result.get("key_name") == "case-key"
+        return (result.get("subject"), result.get("issuer")) == (
+            _text(case, "identity", IDENTITY), _text(case, "issuer", ISSUER))
+    if name in UNDECIDABLE:
+        return status == "unverified"
+    return status in ("invalid", "refused")
+
+
+def test_the_suite_is_complete() -> None:
+    assert len(CASES) == 70
+    assert sum(name.endswith("_fail") for name in CASES) == 49
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_sigstore_conformance_case(name: str, sqlite_url: str) -> None:
+    from provenance_linker.store import open_store
+
+    store = open_store(sqlite_url)
+    try:
+        result = run_case(store, name)
+    finally:
+        store.close()
+    assert verdict_is_right(name, result), result
+    if result["status"] == "valid":
+        # the signing time is a verified time from the bundle, never the ingest clock
+        signed_at = datetime.fromisoformat(str(result["signed_at"]))
+        assert signed_at < INGESTED_AT.replace(year=2027)
