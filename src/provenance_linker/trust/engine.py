@@ -8,6 +8,7 @@ from ..formats.evidence import EvidenceItem
 from . import cosign, dsse, intoto, sigstore
 from .keys import TrustedKey, TrustStore
 from .outcome import Outcome
+from .slsa_signer import bind_to_signer
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,12 @@ class VerifyContext:
 
 def verify_item(item: EvidenceItem, ctx: VerifyContext, signed_at: str | None = None
                 ) -> Outcome:
+    """Verify the signature, then bind SLSA provenance to its signer."""
+    return bind_to_signer(item, _verify_signature(item, ctx, signed_at))
+
+
+def _verify_signature(item: EvidenceItem, ctx: VerifyContext, signed_at: str | None
+                      ) -> Outcome:
     if item.load_error is not None:
         return Outcome(status="invalid", reason=item.load_error, mechanism=item.mechanism)
     at = signed_at or ctx.now

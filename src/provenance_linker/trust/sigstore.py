@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import orjson
 from cryptography import x509
 from sigstore.errors import Error as SigstoreError
 from sigstore.hashes import Hashed
@@ -61,7 +62,7 @@ def verify_bundle(item: EvidenceItem, roots: dict[str, str],
     try:
         bundle = Bundle.from_json(item.bundle)
     except (SigstoreError, ValueError) as exc:
-        message = _short(exc)
+        message = _missing_inclusion_proof(item.bundle) or _short(exc)
         return failed(MECHANISM, message if message.startswith("failed to load bundle")
                       else f"failed to load bundle: {message}")
     issuer, subject = certificate_identity(bundle.signing_certificate)
@@ -108,6 +109,20 @@ def verify_bundle(item: EvidenceItem, roots: dict[str, str],
                        + ", ".join(roots) + "); add the instance's root with "
                        "`keys trust-root`")
     return Outcome(status=INVALID, reason=_pick(errors), mechanism=MECHANISM, **common)
+
+
+def _missing_inclusion_proof(raw: bytes) -> str | None:
+    """The library's reason for a log entry without an inclusion proof is a bare model
+    validation error; say what is missing (offline, a proof is required)."""
+    try:
+        entries = orjson.loads(raw)["verificationMaterial"]["tlogEntries"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    if isinstance(entries, list) and any(
+            isinstance(e, dict) and "inclusionProof" not in e for e in entries):
+        return ("the log entry has no inclusion proof (an inclusion promise alone is not "
+                "accepted offline)")
+    return None
 
 
 def _issued_by(cert: x509.Certificate, verifier: ConformingVerifier) -> bool:
