@@ -89,6 +89,48 @@ def _subject_digest(record: SbomRecord, artifact: ArtifactRef | None) -> tuple[s
     return None, None
 
 
+def _subject_packages(record: SbomRecord, subject_digest: str | None,
+                      listed: dict[str, Node], summary: SbomSummary, nodes: list[Node],
+                      edges: list[Edge]) -> list[str]:
+    """What the SBOM is about (SPDX packages it DESCRIBES, CycloneDX metadata.component)
+    is stored as a package, digest or not, that `IS` the artifact it names (its own
+    SHA-256 or OCI digest; the subject digest when it is the only subject). It is not
+    listed: a subject is not its own component, so dependencies and diffs are unchanged."""
+    subjects = [s for s in record.subjects if s.type != "file" and (s.name or s.purl)]
+    keys: list[str] = []
+    for subject in subjects:
+        component = Component(ref=subject.ref or "", name=subject.name or subject.ref or "",
+                              version=subject.version, purl=subject.purl, type=subject.type,
+                              hashes=tuple(("SHA-256", d.removeprefix("sha256:"))
+                                           for d in subject.digests))
+        node = _package(component, summary)
+        keys.append(node.key)
+        if node.key in listed:  # also a component: linking it to the subject would loop
+            continue
+        nodes.append(node)
+        targets = {_component_digest(component)}
+        if subject_digest and len(subjects) == 1:
+            targets.add(subject_digest)
+        for digest in sorted(t for t in targets if t):
+            nodes.append(Node(NodeKind.ARTIFACT, digest, {}))
+            edges.append(Edge(EdgeKind.IS, NodeRef(NodeKind.PACKAGE, node.key),
+                              NodeRef(NodeKind.ARTIFACT, digest)))
+    return keys
+
+
+def _component_digest(component: Component) -> str | None:
+    """The artifact a component names: its SHA-256, else an OCI purl's digest."""
+    digest = component.hash_of("SHA-256")
+    if digest:
+        return f"sha256:{digest}"
+    if component.purl:
+        try:
+            return oci_digest(parse_purl(component.purl))
+        except PurlError:
+            return None
+    return None
+
+
 def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | None,
                now: str) -> tuple[Batch, SbomSummary]:
     summary = SbomSummary(component_entries=len(record.components),
@@ -138,13 +180,7 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
 
     linked: set[tuple[str, str]] = set()
     for component in record.components:
-        digest = component.hash_of("SHA-256")
-        digest = f"sha256:{digest}" if digest else None
-        if digest is None and component.purl:
-            try:
-                digest = oci_digest(parse_purl(component.purl))
-            except PurlError:
-                digest = None
+        digest = _component_digest(component)
         if digest and (purl_of_ref[component.ref], digest) not in linked:
             linked.add((purl_of_ref[component.ref], digest))
             nodes.append(Node(NodeKind.ARTIFACT, digest, {}))
@@ -169,6 +205,8 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
             "the SBOM names no subject digest; pass --artifact NAME@sha256:DIGEST to link it "
             "to an artifact")
 
+    subject_packages = _subject_packages(record, subject_digest, packages, summary, nodes,
+                                         edges)
     nodes.append(Node(NodeKind.SBOM, document.digest, {
         "format": record.format,
         "spec_version": record.spec_version,
@@ -184,6 +222,7 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
         "warnings": summary.warnings[:MAX_STORED_WARNINGS],
         "warning_count": len(summary.warnings),
         "counts": record.counts or None,
+        "subject_packages": subject_packages or None,
     }))
     info = DocumentInfo(digest=document.digest, kind=str(document.kind),
                         format=str(document.format), name=document.name,

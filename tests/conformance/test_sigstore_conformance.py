@@ -10,7 +10,7 @@ whose root we do not hold, or a key-signed bundle whose key we do not hold.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -123,3 +123,39 @@ def test_unbound_provenance_in_a_valid_bundle_is_refused(sqlite_url: str) -> Non
     assert result["status"] == "invalid"
     assert IDENTITY in str(result["reason"])
     assert "https://github.com/loosebazooka/aa-test/" in str(result["reason"])
+
+
+@pytest.mark.parametrize("name", ["rekor2-happy-path", "managed-key-happy-path"])
+def test_signature_age_is_judged_at_the_verified_time(name: str, sqlite_url: str) -> None:
+    """A Rekor v2 bundle has no integrated time: its TSA timestamp dates it. Ingested a
+    day after it was signed, it passes a 2-day signature-max-age; ingested years later it
+    fails a 1-day one (it was dated at ingest, so it passed)."""
+    import orjson
+
+    from provenance_linker.store import open_store
+    from provenance_linker.trust.gather import gather
+    from provenance_linker.trust.policy import SignatureMaxAge, Trust
+
+    store = open_store(sqlite_url)
+    try:
+        result = run_case(store, name)
+        assert result["status"] == "valid", result
+        signed_at = datetime.fromisoformat(str(result["signed_at"]))
+        bundle = orjson.loads((SUITE / name / "bundle.sigstore.json").read_bytes())
+        entry = bundle["verificationMaterial"]["tlogEntries"][0]
+        if "integratedTime" in entry:
+            integrated = datetime.fromtimestamp(int(entry["integratedTime"]), UTC)
+            assert signed_at <= integrated  # the earliest verified time
+        else:
+            assert "timestampVerificationData" in bundle["verificationMaterial"]
+        artifact = "sha256:" + hashlib.sha256((SUITE / "a.txt").read_bytes()).hexdigest()
+        evidence = gather(store, artifact)
+        trusted = TrustStore(store)
+
+        def at(when: datetime) -> Trust:
+            return Trust(trusted.keys(), trusted.identities(), when)
+
+        assert SignatureMaxAge(2).evaluate(evidence, at(signed_at + timedelta(days=1))).passed
+        assert not SignatureMaxAge(1).evaluate(evidence, at(INGESTED_AT)).passed
+    finally:
+        store.close()
