@@ -159,3 +159,22 @@ def test_signature_age_is_judged_at_the_verified_time(name: str, sqlite_url: str
         assert not SignatureMaxAge(1).evaluate(evidence, at(INGESTED_AT)).passed
     finally:
         store.close()
+
+
+def test_a_key_signed_bundle_waits_for_its_key(sqlite_url: str) -> None:
+    """managed-key-no-key_fail is unverified for want of a key; trusting the key it was
+    signed with (managed-key-happy-path's key.pub) re-verifies it as valid."""
+    from provenance_linker.store import open_store
+    from provenance_linker.trust.reverify import reverify
+
+    store = open_store(sqlite_url)
+    try:
+        assert run_case(store, "managed-key-no-key_fail")["status"] == "unverified"
+        trust = TrustStore(store)
+        trust.add_key((SUITE / "managed-key-happy-path" / "key.pub").read_bytes(), "key.pub",
+                      name="managed")
+        [changed] = reverify(store, trust)
+        assert changed["status"] == "valid", changed
+        assert "managed" in changed["reason"]
+    finally:
+        store.close()
