@@ -17,11 +17,12 @@ import pytest
 
 from provenance_linker.documents import load
 from provenance_linker.errors import InvalidDocument, ProvenanceError
-from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.graph.refs import ArtifactRef
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import NodeKind
-from provenance_linker.refs import ArtifactRef
 from provenance_linker.store.interface import GraphStore
-from provenance_linker.trust.keys import TrustStore
+from provenance_linker.trust.trust_store import TrustStore
 
 SUITE = Path(__file__).parent / "data" / "sigstore-conformance"
 CASES = sorted(p.name for p in SUITE.iterdir() if p.is_dir())

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 
 from provenance_linker.documents import load
-from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.graph.refs import ArtifactRef
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import EdgeKind, NodeKind, NodeRef
-from provenance_linker.refs import ArtifactRef
 from provenance_linker.store import open_store
 from provenance_linker.trust.gather import gather
-from provenance_linker.trust.keys import TrustStore
 from provenance_linker.trust.policy import ProvenanceFrom, Trust
+from provenance_linker.trust.trust_store import TrustStore
 
 SUITE = Path(__file__).parent / "data" / "slsa-verifier"
 SUFFIXES = (".intoto.build.slsa", ".build.slsa", ".intoto.jsonl", ".intoto.sigstore")

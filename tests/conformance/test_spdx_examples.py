@@ -17,9 +17,10 @@ import yaml
 from lxml import etree
 
 from provenance_linker.documents import load
-from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.graph.refs import ArtifactRef
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import EdgeKind, NodeKind, NodeRef
-from provenance_linker.refs import ArtifactRef
 from provenance_linker.store import open_store
 from provenance_linker.store.interface import GraphStore
 
