@@ -90,32 +90,24 @@ def _subject_digest(record: SbomRecord, artifact: ArtifactRef | None) -> tuple[s
     return None, None
 
 
-def _subject_packages(record: SbomRecord, subject_digest: str | None,
-                      listed: dict[str, Node], summary: SbomSummary, nodes: list[Node],
-                      edges: list[Edge]) -> list[str]:
+def _subject_packages(record: SbomRecord, listed: dict[str, Node], summary: SbomSummary,
+                      nodes: list[Node]) -> list[str]:
     """What the SBOM is about (SPDX packages it DESCRIBES, CycloneDX metadata.component)
-    is stored as a package, digest or not, that `IS` the artifact it names (its own
-    SHA-256 or OCI digest; the subject digest when it is the only subject). It is not
-    listed: a subject is not its own component, so dependencies and diffs are unchanged."""
-    subjects = [s for s in record.subjects if s.type != "file" and (s.name or s.purl)]
+    is stored as a package, digest or not, and named on the Sbom (`subject_packages`).
+    It is neither listed nor linked: a subject is not its own component, so dependencies,
+    diffs, traces and blast radius read the same as before and across formats."""
     keys: list[str] = []
-    for subject in subjects:
+    for subject in record.subjects:
+        if subject.type == "file" or not (subject.name or subject.purl):
+            continue
         component = Component(ref=subject.ref or "", name=subject.name or subject.ref or "",
                               version=subject.version, purl=subject.purl, type=subject.type,
                               hashes=tuple(("SHA-256", d.removeprefix("sha256:"))
                                            for d in subject.digests))
         node = _package(component, summary)
+        if node.key not in listed and node.key not in keys:
+            nodes.append(node)
         keys.append(node.key)
-        if node.key in listed:  # also a component: linking it to the subject would loop
-            continue
-        nodes.append(node)
-        targets = {_component_digest(component)}
-        if subject_digest and len(subjects) == 1:
-            targets.add(subject_digest)
-        for digest in sorted(t for t in targets if t):
-            nodes.append(Node(NodeKind.ARTIFACT, digest, {}))
-            edges.append(Edge(EdgeKind.IS, NodeRef(NodeKind.PACKAGE, node.key),
-                              NodeRef(NodeKind.ARTIFACT, digest)))
     return keys
 
 
@@ -206,8 +198,7 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
             "the SBOM names no subject digest; pass --artifact NAME@sha256:DIGEST to link it "
             "to an artifact")
 
-    subject_packages = _subject_packages(record, subject_digest, packages, summary, nodes,
-                                         edges)
+    subject_packages = _subject_packages(record, packages, summary, nodes)
     nodes.append(Node(NodeKind.SBOM, document.digest, {
         "format": record.format,
         "spec_version": record.spec_version,
