@@ -203,7 +203,7 @@ def detect(data: bytes, name: str) -> tuple[DocumentKind, Format, str]:
         fmt = _json_or_lines_format(text, name)
     elif stripped[0] == "<":
         fmt = _xml_format(stripped, name)
-    elif re.search(r"^SPDXVersion:\s*SPDX-", stripped[:8192], re.M):
+    elif re.search(r"(?:^|\r)SPDXVersion:\s*SPDX-", stripped[:8192], re.M):  # CR-only too
         fmt = Format.SPDX_TAG_VALUE
     else:
         fmt = _yaml_format(stripped)

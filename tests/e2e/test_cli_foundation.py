@@ -46,7 +46,8 @@ def test_juice_shop_counts_and_idempotence(cli: Any, corpus: Path, sqlite_url: s
     assert summary["dependency_pairs"] == dep_pairs
     stats = cli("store", "stats", "--output", "json").json()
     assert isinstance(stats, dict)
-    assert stats["Package"] == 978
+    # the 978 listed purls, plus the subject (metadata.component) stored as a package
+    assert stats["Package"] == 978 + 1
     assert stats["LISTS"] == 978
     assert stats["DEPENDS_ON"] == summary["dependency_edges"]
     # Every written pair is accounted for: pairs whose refs share a purl merge.

@@ -97,7 +97,11 @@ def test_bcr_signer_identity_decides(manifest: dict[str, str], tstore, corpus: P
     trust_with(tstore, corpus)
     [ok] = ingest(good)
     [evil] = ingest(bad)
-    assert ok["status"] == evil["status"] == "valid"  # both are real Sigstore signatures
+    # Both are real Sigstore signatures, but the second provenance claims the publish-to-bcr
+    # builder while another workflow signed it: not bound to its signer, so invalid.
+    assert ok["status"] == "valid"
+    assert evil["status"] == "invalid"
+    assert signer in evil["reason"] and wrong in evil["reason"]
     assert ok["subject"] == signer and evil["subject"] == wrong
     assert ok["subjects"] == evil["subjects"]
     only_bcr = SignedBy(identities=(TrustedIdentity(

@@ -33,12 +33,19 @@ _PACKAGE_TAGS = {"PackageVersion": "versionInfo", "PackageSupplier": "supplier",
 _SECTION_STARTS = {"LicenseID", "Annotator", "ExternalDocumentRef"}
 
 
+def normalise_line_endings(text: str) -> str:
+    """CRLF and lone CR become LF: spdx-tools' lexer only knows LF (a CRLF document
+    failed with a KeyError), and <text> values must not keep stray carriage returns."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def parse(document: Document, options: ParseOptions) -> SbomRecord:
-    data = read_tag_value(document.text, document.name, options)
+    text = normalise_line_endings(document.text)
+    data = read_tag_value(text, document.name, options)
     from .spdx_validation import validate_spdx
 
     problems = validate_spdx(document, data, strict=options.strict,
-                             build=lambda: _tools_model(document.text))
+                             build=lambda: _tools_model(text))
     record = read_document(data, document.name, options)
     record.warnings[:0] = problems
     return record

@@ -100,6 +100,38 @@ def _subject_digest(record: SbomRecord, artifact: ArtifactRef | None) -> tuple[s
     return None, None
 
 
+def _subject_packages(record: SbomRecord, listed: dict[str, Node], summary: SbomSummary,
+                      nodes: list[Node]) -> list[str]:
+    """What the SBOM is about (SPDX packages it DESCRIBES, CycloneDX metadata.component)
+    is stored as a package, digest or not, and named on the Sbom (`subject_packages`).
+    It is neither listed nor linked: a subject is not its own component, so dependencies,
+    diffs, traces and blast radius read the same as before and across formats."""
+    keys: list[str] = []
+    for subject in record.subjects:
+        if subject.type == "file" or not (subject.name or subject.purl):
+            continue
+        component = Component(ref=subject.ref or "", name=subject.name or subject.ref or "",
+                              version=subject.version, purl=subject.purl, type=subject.type,
+                              hashes=tuple(("SHA-256", d.removeprefix("sha256:"))
+                                           for d in subject.digests))
+        node = _package(component, summary)
+        if node.key not in listed and node.key not in keys:
+            nodes.append(node)
+        keys.append(node.key)
+    return keys
+
+
+def _component_digest(component: Component) -> str | None:
+    """The artifact a component names: its SHA-256, else an OCI purl's digest."""
+    digest = sha256_digest_or_none(component.hash_of("SHA-256"))
+    if digest is None and component.purl:
+        try:
+            digest = sha256_digest_or_none(oci_digest(parse_purl(component.purl)))
+        except PurlError:
+            digest = None
+    return digest
+
+
 def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | None,
                now: str) -> tuple[Batch, SbomSummary]:
     summary = SbomSummary(component_entries=len(record.components),
@@ -115,7 +147,8 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
     edges += _contains_edges(record, refs, purl_of_ref, summary)
     _link_artifacts(record, refs, purl_of_ref, summary, nodes, edges)
     subject_digest = _link_subject(record, artifact, sbom, now, summary, nodes, edges)
-    nodes.append(_sbom_node(record, document, subject_digest, summary))
+    subject_packages = _subject_packages(record, packages, summary, nodes)
+    nodes.append(_sbom_node(record, document, subject_digest, summary, subject_packages))
     info = DocumentInfo(digest=document.digest, kind=str(document.kind),
                         format=str(document.format), name=document.name,
                         meta={"size": document.size})
@@ -178,12 +211,7 @@ def _link_artifacts(record: SbomRecord, refs: dict[str, NodeRef], purl_of_ref: d
     """`Package -IS-> Artifact` for components whose sha256 or OCI purl names a digest."""
     linked: set[tuple[str, str]] = set()
     for component in record.components:
-        digest: str | None = sha256_digest_or_none(component.hash_of("SHA-256"))
-        if digest is None and component.purl:
-            try:
-                digest = sha256_digest_or_none(oci_digest(parse_purl(component.purl)))
-            except PurlError:
-                digest = None
+        digest = _component_digest(component)
         if digest and (purl_of_ref[component.ref], digest) not in linked:
             linked.add((purl_of_ref[component.ref], digest))
             nodes.append(Node(NodeKind.ARTIFACT, digest, {}))
@@ -215,7 +243,7 @@ def _link_subject(record: SbomRecord, artifact: ArtifactRef | None, sbom: NodeRe
 
 
 def _sbom_node(record: SbomRecord, document: Document, subject_digest: str | None,
-               summary: SbomSummary) -> Node:
+               summary: SbomSummary, subject_packages: list[str]) -> Node:
     return Node(NodeKind.SBOM, document.digest, {
         "format": record.format,
         "spec_version": record.spec_version,
@@ -231,6 +259,7 @@ def _sbom_node(record: SbomRecord, document: Document, subject_digest: str | Non
         "warnings": summary.warnings[:MAX_STORED_WARNINGS],
         "warning_count": len(summary.warnings),
         "counts": record.counts or None,
+        "subject_packages": subject_packages or None,
     })
 
 

@@ -15,6 +15,7 @@ from .keys import PublicKey
 # Fulcio's OIDC issuer extensions (v1: raw string, v2: DER UTF8String).
 _ISSUER_V1 = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
 _ISSUER_V2 = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
+_BUILD_SIGNER_URI = ObjectIdentifier("1.3.6.1.4.1.57264.1.9")  # the signing workflow @ ref
 
 
 def verify_signature(key: PublicKey, signature: bytes, data: bytes) -> bool:
@@ -77,6 +78,23 @@ def _der(key: ec.EllipticCurvePublicKey, signature: bytes) -> bytes:
     return signature
 
 
+def _der_utf8(raw: bytes) -> str | None:
+    """The text of a DER UTF8String (Fulcio's v2 extensions)."""
+    if len(raw) < 2:
+        return None
+    start = 2 + (raw[1] & 0x7F if raw[1] & 0x80 else 0)
+    return raw[start:].decode(errors="replace") if len(raw) > start else None
+
+
+def build_signer_uri(cert: x509.Certificate) -> str | None:
+    """Fulcio's Build Signer URI: for GitHub Actions, the workflow (file @ ref) that
+    signed, which for a reusable workflow differs from the caller's SAN-less context."""
+    for ext in cert.extensions:
+        if ext.oid == _BUILD_SIGNER_URI and isinstance(ext.value, x509.UnrecognizedExtension):
+            return _der_utf8(ext.value.value)
+    return None
+
+
 def certificate_identity(cert: x509.Certificate) -> tuple[str | None, str | None]:
     """(issuer, subject) of a Fulcio certificate: the OIDC issuer extension and the SAN."""
     subject: str | None = None
@@ -90,9 +108,7 @@ def certificate_identity(cert: x509.Certificate) -> tuple[str | None, str | None
     issuer: str | None = None
     for ext in cert.extensions:
         if ext.oid == _ISSUER_V2 and isinstance(ext.value, x509.UnrecognizedExtension):
-            raw = ext.value.value
-            start = 2 + (raw[1] & 0x7F if len(raw) > 1 and raw[1] & 0x80 else 0)
-            issuer = raw[start:].decode(errors="replace") if len(raw) > start else None
+            issuer = _der_utf8(ext.value.value)
         elif ext.oid == _ISSUER_V1 and issuer is None and isinstance(
                 ext.value, x509.UnrecognizedExtension):
             issuer = ext.value.value.decode(errors="replace")

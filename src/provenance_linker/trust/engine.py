@@ -8,6 +8,7 @@ from ..formats.evidence import EvidenceItem
 from . import cosign, dsse, intoto
 from .keys import TrustedKey
 from .outcome import Outcome
+from .slsa_signer import bind_to_signer
 from .trust_store import TrustStore
 
 
@@ -25,6 +26,12 @@ class VerifyContext:
 
 def verify_item(item: EvidenceItem, ctx: VerifyContext, signed_at: str | None = None
                 ) -> Outcome:
+    """Verify the signature, then bind SLSA provenance to its signer."""
+    return bind_to_signer(item, _verify_signature(item, ctx, signed_at))
+
+
+def _verify_signature(item: EvidenceItem, ctx: VerifyContext, signed_at: str | None
+                      ) -> Outcome:
     if item.load_error is not None:
         return Outcome(status="invalid", reason=item.load_error, mechanism=item.mechanism)
     at = signed_at or ctx.now
@@ -34,7 +41,7 @@ def verify_item(item: EvidenceItem, ctx: VerifyContext, signed_at: str | None = 
             # command, and most evidence (cosign, DSSE, in-toto) never needs it.
             from . import sigstore
 
-            return sigstore.verify_bundle(item, ctx.roots, at)
+            return sigstore.verify_bundle(item, ctx.roots, ctx.keys)
         case "dsse":
             return dsse.verify_envelope(item, ctx.keys, at)
         case "intoto-link":

@@ -25,6 +25,7 @@ class Outcome:
     log_index: int | None = None
     integrated_time: str | None = None
     signed_at: str | None = None  # the time the signature is judged at
+    build_signer: str | None = None  # a Fulcio certificate's Build Signer URI
 
     @property
     def ok(self) -> bool:

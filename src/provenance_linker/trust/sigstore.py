@@ -10,22 +10,27 @@ so the certificate's identity and issuer are recorded, not judged, here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import orjson
+from cryptography import x509
 from sigstore.errors import Error as SigstoreError
 from sigstore.hashes import Hashed
 from sigstore.models import Bundle, TrustedRoot
-from sigstore.verify import Verifier
 from sigstore.verify.policy import UnsafeNoOp
 from sigstore_models.common.v1 import HashAlgorithm
 from sigstore_models.trustroot import v1 as trustroot_v1
 
 from ..formats.evidence import EvidenceItem
-from .crypto import certificate_identity
+from .crypto import build_signer_uri, certificate_identity
+from .keys import TrustedKey
 from .outcome import INVALID, UNVERIFIED, VALID, Outcome, failed
+from .sigstore_keyed import is_key_signed, verify_keyed_bundle
+from .sigstore_verifier import ConformingVerifier
 
 MECHANISM = "sigstore"
 _PRODUCTION = "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
@@ -42,17 +47,22 @@ def embedded_production_root() -> str:
 
 
 @cache
-def _verifier(root_json: str) -> Verifier:
+def _verifier(root_json: str) -> ConformingVerifier:
     inner = trustroot_v1.TrustedRoot.from_json(root_json)
-    return Verifier(trusted_root=TrustedRoot(inner))
+    return ConformingVerifier(trusted_root=TrustedRoot(inner))
 
 
-def verify_bundle(item: EvidenceItem, roots: dict[str, str], now: str) -> Outcome:
+def verify_bundle(item: EvidenceItem, roots: dict[str, str],
+                  keys: Sequence[TrustedKey] = ()) -> Outcome:
+    """The signing time is the earliest verified time (TSA timestamp or log integrated
+    time), never the time of ingest."""
     assert item.bundle is not None
+    if is_key_signed(item.bundle):
+        return verify_keyed_bundle(item.bundle, keys, roots, _verifier)
     try:
         bundle = Bundle.from_json(item.bundle)
     except (SigstoreError, ValueError) as exc:
-        message = _short(exc)
+        message = _missing_inclusion_proof(item.bundle) or _short(exc)
         return failed(MECHANISM, message if message.startswith("failed to load bundle")
                       else f"failed to load bundle: {message}")
     issuer, subject = certificate_identity(bundle.signing_certificate)
@@ -61,11 +71,15 @@ def verify_bundle(item: EvidenceItem, roots: dict[str, str], now: str) -> Outcom
     integrated = (datetime.fromtimestamp(int(entry.integrated_time), UTC).isoformat()
                   if entry.integrated_time else None)
     common: dict[str, Any] = {"signer_kind": "identity", "issuer": issuer, "subject": subject,
-              "log_index": log_index, "integrated_time": integrated}
+              "log_index": log_index, "integrated_time": integrated,
+              "build_signer": build_signer_uri(bundle.signing_certificate)}
     errors: list[tuple[str, str]] = []
+    issuers: list[str] = []  # roots whose Fulcio CA issued the certificate
     for name, root_json in roots.items():
         try:
             verifier = _verifier(root_json)
+            if _issued_by(bundle.signing_certificate, verifier):
+                issuers.append(name)
             if bundle._dsse_envelope is not None:
                 verifier.verify_dsse(bundle, UnsafeNoOp())
             else:
@@ -78,17 +92,55 @@ def verify_bundle(item: EvidenceItem, roots: dict[str, str], now: str) -> Outcom
                     return failed(MECHANISM, f"unsupported digest {digest.algorithm}", **common)
                 verifier.verify_artifact(Hashed(algorithm=digest.algorithm,
                                                 digest=digest.digest), bundle, UnsafeNoOp())
+            signed_at = verifier.signing_time(bundle).isoformat()
         except (SigstoreError, ValueError) as exc:
             errors.append((name, _short(exc)))
             continue
         return Outcome(status=VALID, reason=f"verified against the {name} trusted root",
-                       mechanism=MECHANISM, root=name, signed_at=integrated or now, **common)
+                       mechanism=MECHANISM, root=name, signed_at=signed_at, **common)
+    if issuers:  # the instance is trusted: whatever failed makes the bundle invalid
+        errors = [(n, e) for n, e in errors if n in issuers]
+        name, error = errors[0]
+        return Outcome(status=INVALID, mechanism=MECHANISM, **common,
+                       reason=f"{error} ({name} trusted root)" if len(roots) > 1 else error)
     if all(_foreign(e) for _, e in errors):
         return Outcome(status=UNVERIFIED, mechanism=MECHANISM, **common,
                        reason="the certificate does not chain to any trusted root ("
                        + ", ".join(roots) + "); add the instance's root with "
                        "`keys trust-root`")
     return Outcome(status=INVALID, reason=_pick(errors), mechanism=MECHANISM, **common)
+
+
+def _missing_inclusion_proof(raw: bytes) -> str | None:
+    """The library's reason for a log entry without an inclusion proof is a bare model
+    validation error; say what is missing (offline, a proof is required)."""
+    try:
+        entries = orjson.loads(raw)["verificationMaterial"]["tlogEntries"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    if isinstance(entries, list) and any(
+            isinstance(e, dict) and "inclusionProof" not in e for e in entries):
+        return ("the log entry has no inclusion proof (an inclusion promise alone is not "
+                "accepted offline)")
+    return None
+
+
+def _issued_by(cert: x509.Certificate, verifier: ConformingVerifier) -> bool:
+    """Whether one of this root's Fulcio CAs issued the certificate (same issuer name
+    and key), so a failure is about the bundle, not about a missing root."""
+    try:
+        wanted = cert.extensions.get_extension_for_class(
+            x509.AuthorityKeyIdentifier).value.key_identifier
+    except x509.ExtensionNotFound:
+        wanted = None
+    for ca in verifier._trusted_root.get_fulcio_certs():
+        if ca.subject != cert.issuer:
+            continue
+        if wanted is None:
+            return True
+        if x509.SubjectKeyIdentifier.from_public_key(ca.public_key()).digest == wanted:
+            return True
+    return False
 
 
 def _foreign(error: str) -> bool:
