@@ -7,6 +7,8 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v mvn >/dev/null || need+=(maven)
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
+# ops (#17): amtool checks the alert routing; the end-to-end alert test runs a real Alertmanager.
+command -v amtool >/dev/null || need+=(prometheus-alertmanager)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -16,4 +18,5 @@ if [ ${#need[@]} -gt 0 ]; then
   # Debian starts the packaged daemons; the tests start their own on loopback.
   ($SUDO service prometheus stop || true) >/dev/null 2>&1
   ($SUDO service redis-server stop || true) >/dev/null 2>&1
+  ($SUDO service prometheus-alertmanager stop || true) >/dev/null 2>&1
 fi

@@ -18,6 +18,7 @@ from . import (  # noqa: F401
     bypass_cmd,
     ingest,
     ingest_evidence,
+    integrity_cmd,  # operations (#17)
     keys,
     policy_cmd,
     query,
@@ -58,6 +59,8 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(bypass_cmd.app, name="bypass")
 app.add_typer(policy_cmd.app, name="policy")
 app.command("verify")(verify.verify)
+# operations (#17)
+app.add_typer(integrity_cmd.app, name="integrity")
 
 
 def _version(value: bool) -> None:

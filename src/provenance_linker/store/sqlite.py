@@ -34,9 +34,11 @@ from ..model import (
     TraversalStep,
 )
 from ..telemetry.logging import timed_query
+from . import sqlite_seal
 from .chain import check_continuation
 from .digest import graph_digest
 from .paths import chains_per_document
+from .seal import Seal, Sealer, Tally, key_from_env
 
 # Enum lookup by value through a dict: Enum.__call__ dominated large edge reads.
 _NODE_KINDS = {str(k): k for k in NodeKind}
@@ -95,10 +97,14 @@ def open_connection(path: Path, what: str) -> sqlite3.Connection:
 class SqliteStore:
     backend = "sqlite"
 
-    def __init__(self, url: str, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = utc_now,
+                 integrity_key: bytes | None = None) -> None:
         self.url = url
         self.path = path_from_url(url)
         self._clock = clock
+        key = integrity_key if integrity_key is not None else key_from_env()
+        self.sealer: Sealer | None = Sealer(key) if key else None
+        self._sealing = False  # row-change triggers go in once the schema has mac columns
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -108,6 +114,9 @@ class SqliteStore:
             raise StoreUnavailable(f"cannot create the database folder: {exc}",
                                    where=str(self.path.parent)) from exc
         self.migrate()
+        if self.sealer is not None:
+            self._sealing = True
+            sqlite_seal.install_triggers(self._conn())
 
     # --- connections ---------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -115,6 +124,10 @@ class SqliteStore:
         if conn is None:
             conn = open_connection(self.path, "graph database")
             self._local.conn = conn
+            self._local.tally = Tally()
+            sqlite_seal.register(conn, self.sealer, self._local.tally)
+            if self._sealing:
+                sqlite_seal.install_triggers(conn)
             with self._lock:
                 self._all.append(conn)
         return conn
@@ -127,10 +140,15 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot start a write transaction: {exc}",
                                    where=str(self.path)) from exc
+        tally: Tally = self._local.tally
+        tally.clear()
         try:
             yield conn
+            if self.sealer is not None:
+                sqlite_seal.flush(conn, self.sealer, tally)
         except BaseException:
             conn.execute("ROLLBACK")
+            tally.clear()
             raise
         else:
             conn.execute("COMMIT")
@@ -197,10 +215,12 @@ class SqliteStore:
                     self._delete_document(conn, old)
             doc_id, created = self._ensure_document(conn, batch.document)
             conn.executemany(
-                "INSERT INTO nodes(kind, key, props) VALUES (?, ?, ?) "
+                "INSERT INTO nodes(kind, key, props, mac) VALUES (?1, ?2, ?3, "
+                "pl_mac('nodes', ?1, ?2, ?3)) "
                 "ON CONFLICT(kind, key) DO UPDATE SET props = json_patch(nodes.props, "
-                "excluded.props) WHERE excluded.props <> '{}' AND nodes.props <> "
-                "json_patch(nodes.props, excluded.props)",
+                "excluded.props), mac = pl_mac('nodes', nodes.kind, nodes.key, "
+                "json_patch(nodes.props, excluded.props)) WHERE excluded.props <> '{}' "
+                "AND nodes.props <> json_patch(nodes.props, excluded.props)",
                 ((k, key, _dumps(p)) for (k, key), p in merged.items()),  # streamed
             )
             ids = self._node_ids(conn, merged.keys())
@@ -211,30 +231,35 @@ class SqliteStore:
             sources += [(ids[(k, key)], doc_ids[d]) for k, key, d in endpoint_docs]
             conn.executemany("INSERT OR IGNORE INTO node_sources VALUES (?, ?)", sources)
             conn.executemany(
-                "INSERT INTO edges(kind, src, dst, doc_id, props) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props "
-                "WHERE edges.props <> excluded.props",
-                (
-                    (str(e.kind), ids[(str(e.src.kind), e.src.key)],
-                     ids[(str(e.dst.kind), e.dst.key)], doc_ids[e.doc or doc_digest],
-                     _dumps(e.props))
-                    for e in batch.edges
-                ),
+                "INSERT INTO edges(kind, src, dst, doc_id, props, mac) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props, "
+                "mac = excluded.mac WHERE edges.props <> excluded.props",
+                (self._edge_row(e, ids, doc_ids, e.doc or doc_digest) for e in batch.edges),
             )
             for stream, payload in batch.log:
                 self._append_log(conn, stream, payload)
         return ApplyResult(doc_digest, created, len(merged), len(batch.edges))
 
+    def _edge_row(self, e: Edge, ids: Mapping[tuple[str, str], int],
+                  doc_ids: Mapping[str, int], doc: str) -> tuple[Any, ...]:
+        props = _dumps(e.props)
+        src, dst = (str(e.src.kind), e.src.key), (str(e.dst.kind), e.dst.key)
+        mac = (self.sealer.mac("edges", str(e.kind), *src, *dst, doc, props)
+               if self.sealer is not None else None)
+        return (str(e.kind), ids[src], ids[dst], doc_ids[doc], props, mac)
+
+    def _row_mac(self, table: str, *parts: Any) -> str | None:
+        return self.sealer.mac(table, *parts) if self.sealer is not None else None
+
     def _ensure_document(self, conn: sqlite3.Connection, doc: DocumentInfo) -> tuple[int, bool]:
         row = conn.execute("SELECT id FROM documents WHERE digest = ?", (doc.digest,)).fetchone()
         if row:
             return int(row[0]), False
+        row = (doc.digest, doc.kind, doc.format, doc.name, _dumps(doc.meta),
+               doc.ingested_at or self._clock().isoformat())  # kept when copied
         cur = conn.execute(
-            "INSERT INTO documents(digest, kind, format, name, meta, ingested_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (doc.digest, doc.kind, doc.format, doc.name, _dumps(doc.meta),
-             doc.ingested_at or self._clock().isoformat()),  # kept when copied
-        )
+            "INSERT INTO documents(digest, kind, format, name, meta, ingested_at, mac) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (*row, self._row_mac("documents", *row)))
         return int(cur.lastrowid or 0), True
 
     def _doc_id(self, conn: sqlite3.Connection, digest: str) -> int:
@@ -540,9 +565,11 @@ class SqliteStore:
     # --- records and logs ------------------------------------------------------------
     def put_record(self, collection: str, key: str, value: Mapping[str, Any]) -> None:
         with self._write() as conn:
-            conn.execute("INSERT INTO records VALUES (?, ?, ?) ON CONFLICT(collection, key) "
-                         "DO UPDATE SET value = excluded.value",
-                         (collection, key, orjson.dumps(dict(value)).decode()))
+            text = orjson.dumps(dict(value)).decode()
+            conn.execute("INSERT INTO records VALUES (?, ?, ?, ?) ON CONFLICT(collection, key) "
+                         "DO UPDATE SET value = excluded.value, mac = excluded.mac",
+                         (collection, key, text, self._row_mac("records", collection, key,
+                                                               text)))
 
     def get_record(self, collection: str, key: str) -> dict[str, Any] | None:
         row = self._conn().execute("SELECT value FROM records WHERE collection = ? AND key = ?",
@@ -571,8 +598,10 @@ class SqliteStore:
         at = self._clock().isoformat()
         body = orjson.loads(orjson.dumps(dict(payload)))
         digest = ledger.entry_hash(stream, seq, at, body, prev)
-        conn.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
-                     (stream, seq, at, orjson.dumps(body).decode(), prev, digest))
+        text = orjson.dumps(body).decode()
+        conn.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (stream, seq, at, text, prev, digest,
+                      self._row_mac("logs", stream, seq, at, text, prev, digest)))
         return LogEntry(stream, seq, at, body, prev, digest)
 
     def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]:
@@ -603,7 +632,31 @@ class SqliteStore:
                                "DESC LIMIT 1", (stream,)).fetchone()
             last, prev = (row[0], row[1]) if row else (0, ledger.GENESIS)
             check_continuation(stream, entries, last, prev)
-            conn.executemany("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)", [
-                (stream, e.seq, e.at, orjson.dumps(dict(e.payload)).decode(), e.prev_hash,
-                 e.hash) for e in entries])
+            rows = [(stream, e.seq, e.at, orjson.dumps(dict(e.payload)).decode(), e.prev_hash,
+                     e.hash) for e in entries]
+            conn.executemany("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             [(*r, self._row_mac("logs", *r)) for r in rows])
         return len(entries)
+
+    # --- integrity and snapshots (ops/) ---------------------------------------------
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads of this thread inside the block see one read transaction (WAL: a
+        consistent snapshot while other connections keep writing)."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            conn.execute("SELECT count(*) FROM integrity_seals").fetchone()  # pins the snapshot
+            yield
+        finally:
+            conn.execute("COMMIT")
+
+    def integrity_seals(self) -> dict[str, Seal]:
+        return sqlite_seal.read_seals(self._conn())
+
+    def integrity_rows(self, table: str
+                       ) -> Iterator[tuple[str, str, tuple[object, ...], str | None]]:
+        return sqlite_seal.sealed_rows(self._conn(), table)
+
+    def integrity_orphan(self, table: str) -> tuple[str, str] | None:
+        return sqlite_seal.orphan(self._conn(), table)

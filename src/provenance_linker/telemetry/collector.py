@@ -44,6 +44,13 @@ OPTIONAL_SOURCES: dict[str, tuple[str, tuple[str, ...], str]] = {
     m.MALICIOUS_PACKAGES_DETECTED_TOTAL: (
         "provenance_linker.telemetry.collector:malicious_rows", m.MALICIOUS_LABELS,
         "Malicious packages listed by current SBOMs (1 per package version and advisory)."),
+    # operations (#17)
+    m.INTEGRITY_OK: (
+        "provenance_linker.ops.integrity:integrity_gauge_rows", (),
+        "1 after the last integrity verify found the store intact, 0 after a violation."),
+    m.LOG_HEAD_SEQUENCE: (
+        "provenance_linker.ops.integrity:log_head_rows", ("stream", "hash"),
+        "Sequence number of each hash-chained log's head as last verified (hash as label)."),
 }
 
 

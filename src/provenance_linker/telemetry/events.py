@@ -21,3 +21,13 @@ MEMORY_LEAK = "memory leak suspected"
 DOCUMENT_INGESTED = "document_ingested"
 DOCUMENT_REFUSED = "document_refused"
 STORE_UNAVAILABLE = "graph_database_unavailable"
+
+# --- operations (#17): integrity, backups, retention, notifications -----------------------
+INTEGRITY_VIOLATION = "integrity_violation"
+INTEGRITY_VERIFIED = "integrity_verified"
+LOG_HEAD = "log_head"
+BACKUP_WRITTEN = "backup_written"
+RESTORE_DONE = "restore_done"
+STORE_PRUNED = "store_pruned"
+NOTIFICATION_SENT = "notification_sent"
+NOTIFICATION_FAILED = "notification_failed"
