@@ -15,6 +15,7 @@ from ..telemetry import logging as tlog
 from . import (  # noqa: F401
     audit_cmd,
     auth_cmd,
+    backup_cmd,
     bypass_cmd,
     ingest,
     ingest_evidence,
@@ -61,6 +62,8 @@ app.add_typer(policy_cmd.app, name="policy")
 app.command("verify")(verify.verify)
 # operations (#17)
 app.add_typer(integrity_cmd.app, name="integrity")
+app.command("backup")(backup_cmd.backup)
+app.command("restore")(backup_cmd.restore)
 
 
 def _version(value: bool) -> None:
