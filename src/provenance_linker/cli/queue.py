@@ -12,6 +12,8 @@ import typer
 
 from .. import worker as worker_core
 from ..jobs import JobQueue, JobState, open_queue, purge_stuck, queue_url_for, retry
+from ..ops.periodic import PeriodicIntegrity
+from ..store.interface import GraphStore
 from ..telemetry import events
 from ..telemetry import logging as tlog
 from ..telemetry.memory import RssWatch
@@ -89,6 +91,9 @@ def worker(
     poll: float = typer.Option(0.5, "--poll", min=0.01, help="idle poll interval, seconds"),
     max_jobs: int | None = typer.Option(None, "--max-jobs", min=1,
                                         help="exit after this many jobs"),
+    integrity_every: float | None = typer.Option(
+        None, "--integrity-every", min=1.0,
+        help="also run `integrity verify` every SECONDS (needs the integrity key)"),
 ) -> None:
     """Process uploaded documents from the queue (component sbom-processor)."""
     st = state(ctx)
@@ -103,11 +108,24 @@ def worker(
                                       limits=st.settings.limits)
     watch = RssWatch(_memory_warn_bytes())
     watch.start()
+    checks = _periodic_integrity(st.store(), integrity_every)
     try:
         worker_core.run(q, st.store(), config, stop=stop, max_jobs=max_jobs)
     finally:
+        if checks is not None:
+            checks.stop()
         watch.stop()
         q.close()
+
+
+def _periodic_integrity(store: GraphStore, seconds: float | None) -> PeriodicIntegrity | None:
+    if seconds is None:
+        return None
+    from datetime import UTC, datetime
+
+    checks = PeriodicIntegrity(store, seconds, clock=lambda: datetime.now(UTC))
+    checks.start()
+    return checks
 
 
 def _memory_warn_bytes() -> int:

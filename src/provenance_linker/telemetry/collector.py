@@ -51,6 +51,12 @@ OPTIONAL_SOURCES: dict[str, tuple[str, tuple[str, ...], str]] = {
     m.LOG_HEAD_SEQUENCE: (
         "provenance_linker.ops.integrity:log_head_rows", ("stream", "hash"),
         "Sequence number of each hash-chained log's head as last verified (hash as label)."),
+    m.KEY_EXPIRY_SECONDS: (
+        "provenance_linker.ops.key_status:nearest_expiry_rows", (),
+        "Seconds until the nearest expiry of a trusted key or Sigstore root part."),
+    m.STORE_SIZE_BYTES: (
+        "provenance_linker.ops.retention:store_size_rows", (),
+        "Bytes the graph store occupies (SQLite: database and WAL files)."),
 }
 
 
