@@ -158,3 +158,12 @@ class GraphStore(Protocol):
     def integrity_orphan(self, table: str) -> tuple[str, str] | None:
         """A row referencing a row that does not exist (label, key), if any."""
         ...
+
+    # --- size (ops/retention.py)
+    def size_bytes(self) -> int | None:
+        """Bytes the store occupies on disk, when the backend can tell."""
+        ...
+
+    def reclaim_space(self) -> None:
+        """Return space freed by deletions to the file system where the backend needs it."""
+        ...

@@ -421,6 +421,13 @@ class Neo4jStore(OperationalState):
         edges = [cy.edge_from_row(r) for r in self._rows(queries, params, collected)]
         return graph_digest(nodes, edges)
 
+    # --- size and space (ops/retention.py) -------------------------------------------
+    def size_bytes(self) -> int | None:
+        return None  # the server's store files are not visible through Bolt
+
+    def reclaim_space(self) -> None:
+        """Nothing to do: Neo4j reuses the space of deleted records itself."""
+
     # --- integrity and snapshots (ops/) ---------------------------------------------
     @contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -638,6 +638,20 @@ class SqliteStore:
                              [(*r, self._row_mac("logs", *r)) for r in rows])
         return len(entries)
 
+    # --- size and space (ops/retention.py) -------------------------------------------
+    def size_bytes(self) -> int | None:
+        return sum(p.stat().st_size for p in (self.path, self.path.with_name(
+            self.path.name + "-wal")) if p.exists())
+
+    def reclaim_space(self) -> None:
+        """Give freed pages back to the file system (VACUUM rewrites the file)."""
+        conn = self._conn()
+        try:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot reclaim space: {exc}", where=str(self.path)) from exc
+
     # --- integrity and snapshots (ops/) ---------------------------------------------
     @contextmanager
     def snapshot(self) -> Iterator[None]:
