@@ -103,6 +103,8 @@ def deployment_batch(record: KubernetesRecord, document: Document, cluster: str 
             edges.append(Edge(EdgeKind.IN, dep, NodeRef(NodeKind.ENVIRONMENT, env)))
         for slot, (name, digest) in sorted(images.items()):
             container = slot.split("|", 1)[0]
+            if w.replicas == 0:  # scaled to zero (the runbooks' block): nothing runs
+                continue
             if digest is None:
                 unlinked += 1
                 warnings.append(f"{key}: container {container!r} image {name!r} has no digest; "

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import typer
 
-from ..ops import integrity
+from ..ops import integrity, notify
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit
 
@@ -19,7 +19,9 @@ app = typer.Typer(help="Detect provenance data added, edited or deleted outside 
 def verify(ctx: typer.Context, output: OutputFormat = OUTPUT_OPTION) -> None:
     """Recompute every row's seal, each table's sealed count and sum, and every log chain;
     exit 1 with the first divergence (table, label, key) if anything was changed."""
-    report = integrity.verify(state(ctx).store(), clock=lambda: datetime.now(UTC))
+    store = state(ctx).store()
+    report = integrity.verify(store, clock=lambda: datetime.now(UTC))
+    notify.notify_integrity(store, report, clock=lambda: datetime.now(UTC))
     data = report.as_dict()
 
     def render(d: dict[str, object]) -> None:

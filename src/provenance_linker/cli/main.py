@@ -21,6 +21,7 @@ from . import (  # noqa: F401
     ingest_evidence,
     integrity_cmd,  # operations (#17)
     keys,
+    notify_cmd,
     policy_cmd,
     query,
     query_unsigned,
@@ -64,6 +65,7 @@ app.command("verify")(verify.verify)
 app.add_typer(integrity_cmd.app, name="integrity")
 app.command("backup")(backup_cmd.backup)
 app.command("restore")(backup_cmd.restore)
+app.add_typer(notify_cmd.app, name="notify")
 
 
 def _version(value: bool) -> None:

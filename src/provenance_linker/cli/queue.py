@@ -123,7 +123,16 @@ def _periodic_integrity(store: GraphStore, seconds: float | None) -> PeriodicInt
         return None
     from datetime import UTC, datetime
 
-    checks = PeriodicIntegrity(store, seconds, clock=lambda: datetime.now(UTC))
+    from ..ops import notify
+
+    def clock() -> datetime:
+        return datetime.now(UTC)
+
+    def after(report: object) -> None:
+        notify.notify_integrity(store, report, clock=clock)
+        notify.notify_new_malicious(store, clock=clock)
+
+    checks = PeriodicIntegrity(store, seconds, clock=clock, on_report=after)
     checks.start()
     return checks
 
