@@ -62,3 +62,20 @@ def test_prune_superseded_sboms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert run(["restore", "--check", str(archive)]) == 0
     assert run(["--db", url, "store", "prune", "--superseded-before", "yesterday"]) == 2
     assert "--superseded-before" in capsys.readouterr().err
+
+
+def test_log_file_rotates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "provenance.log"
+    monkeypatch.setenv("PROVENANCE_LOG_FILE", str(log))
+    monkeypatch.setenv("PROVENANCE_LOG_MAX_BYTES", "800")
+    monkeypatch.setenv("PROVENANCE_LOG_BACKUPS", "2")
+    monkeypatch.setenv("PROVENANCE_LOG_LEVEL", "INFO")
+    monkeypatch.setenv(KEY_ENV, KEY.decode())
+    url = f"sqlite:///{tmp_path}/graph.db"
+    for _ in range(12):  # each run logs a few hundred bytes of JSON lines
+        assert run(["--db", url, "integrity", "verify"]) == 0
+    files = sorted(p.name for p in tmp_path.glob("provenance.log*"))
+    assert files == ["provenance.log", "provenance.log.1", "provenance.log.2"]
+    assert all(p.stat().st_size <= 800 for p in tmp_path.glob("provenance.log*"))
+    assert orjson.loads(log.read_text().splitlines()[-1])["event"] == "integrity_verified"
