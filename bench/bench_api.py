@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 import orjson
 
-from provenance_linker import tokens
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.access import tokens
+from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.model import EdgeKind
 from provenance_linker.store import open_store
 

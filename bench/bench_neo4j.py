@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from blast_graph import build_blast_graph
 
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.documents import load
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import Direction, EdgeKind, NodeKind, NodeRef
 from provenance_linker.queries.blast_radius import blast_radius
 from provenance_linker.store import open_store

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import orjson
 
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.documents import load
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.store import open_store
 from provenance_linker.store.seal import KEY_ENV
 

@@ -14,21 +14,22 @@ from pathlib import Path
 
 import orjson
 
-from provenance_linker.demo import cyclonedx_sbom
-from provenance_linker.documents import load
-from provenance_linker.linker import IngestOptions, Linker
-from provenance_linker.refs import ArtifactRef
-from provenance_linker.store import open_store
-from provenance_linker.telemetry import logging as tlog
-from provenance_linker.trust.keys import TrustStore
-from provenance_linker.trust.policy import load_policy
-from provenance_linker.trust.signing import (
+from provenance_linker.demo.samples import cyclonedx_sbom
+from provenance_linker.demo.signing import (
     cosign_signature_line,
     dsse_envelope,
     generate_key,
     public_pem,
     slsa_provenance,
 )
+from provenance_linker.documents import load
+from provenance_linker.graph.refs import ArtifactRef
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
+from provenance_linker.store import open_store
+from provenance_linker.telemetry import logging as tlog
+from provenance_linker.trust.policy import load_policy
+from provenance_linker.trust.trust_store import TrustStore
 from provenance_linker.trust.verifier import verify_artifact
 
 POLICY = """

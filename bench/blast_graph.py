@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from provenance_linker.documents import load
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.store.interface import GraphStore
 
 VULNERABLE = "pkg:npm/vulnerable-lib@1.2.3"

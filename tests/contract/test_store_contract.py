@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from provenance_linker import ledger
 from provenance_linker.errors import StoreError
 from provenance_linker.model import (
     Batch,
@@ -16,6 +15,7 @@ from provenance_linker.model import (
     NodeKind,
     NodeRef,
 )
+from provenance_linker.store import ledger
 from provenance_linker.store.interface import GraphStore
 
 A = NodeRef(NodeKind.ARTIFACT, "sha256:" + "a" * 64)

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
 
 JUICE = "sbom/cyclonedx/cdx-1.4_juice-shop-11.1.2_npm-flat.json"
 

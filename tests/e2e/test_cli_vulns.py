@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from provenance_linker.demo import demo_advisories, demo_cluster, demo_images
+from provenance_linker.demo.samples import demo_advisories, demo_cluster, demo_images
 
 
 def _write_demo(tmp_path: Path) -> tuple[list[Any], Path, Path, Path]:

@@ -11,13 +11,13 @@ from typing import Any
 import orjson
 import pytest
 
-from provenance_linker.demo import GeneratedSbom, cyclonedx_sbom, digest_of
-from provenance_linker.demo_spdx import spdx_sbom
+from provenance_linker.demo.samples import GeneratedSbom, cyclonedx_sbom, digest_of
+from provenance_linker.demo.spdx import spdx_sbom
 from provenance_linker.documents import Document, load
 from provenance_linker.errors import NotFound
-from provenance_linker.linker import Linker
+from provenance_linker.graph.sboms import sboms_for
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.queries.diff import diff
-from provenance_linker.queries.sboms import sboms_for
 from provenance_linker.queries.trace import trace
 from provenance_linker.store.interface import GraphStore
 

@@ -17,7 +17,8 @@ from lxml import etree
 from provenance_linker import formats
 from provenance_linker.documents import Format, load
 from provenance_linker.errors import InvalidDocument
-from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import NodeKind, NodeRef
 from provenance_linker.store.interface import GraphStore
 

@@ -10,12 +10,12 @@ import orjson
 import yaml
 
 from provenance_linker import formats
-from provenance_linker.demo import cyclonedx_sbom
-from provenance_linker.demo_spdx import spdx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
+from provenance_linker.demo.spdx import spdx_sbom
 from provenance_linker.documents import Document, Format, load
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
+from provenance_linker.ingest.sbom import sbom_batch
 from provenance_linker.model import EdgeKind, NodeKind, NodeRef
-from provenance_linker.sbom_graph import sbom_batch
 from provenance_linker.store.interface import GraphStore
 
 TOOLS_PYTHON = [

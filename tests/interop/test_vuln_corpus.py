@@ -12,12 +12,13 @@ import yaml
 from packaging.version import Version
 
 from provenance_linker.documents import load
-from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.graph.refs import ArtifactRef
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import EdgeKind, NodeKind, NodeRef
 from provenance_linker.purls import parse_purl
 from provenance_linker.queries.blast_radius import blast_radius
 from provenance_linker.queries.vulns import vulns_for_artifact
-from provenance_linker.refs import ArtifactRef
 from provenance_linker.store.interface import GraphStore
 
 CDXGEN_PYPI = "sbom/cyclonedx/cdx-1.6_cdxgen-12.8.4_pypi-requirements.json"

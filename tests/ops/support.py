@@ -7,9 +7,9 @@ from pathlib import Path
 
 import orjson
 
-from provenance_linker.demo import demo_images
+from provenance_linker.demo.samples import demo_images
 from provenance_linker.documents import load
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.store.interface import GraphStore
 
 KEY = b"test-integrity-key-0123456789abcdef"

@@ -14,11 +14,12 @@ import orjson
 import pytest
 
 from provenance_linker.cli.main import run
-from provenance_linker.demo import demo_images
+from provenance_linker.demo.samples import demo_images
 from provenance_linker.documents import load
 from provenance_linker.errors import InvalidDocument, UsageError
-from provenance_linker.jobs import new_job, open_queue
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
+from provenance_linker.jobs import open_queue
+from provenance_linker.jobs.interface import new_job
 from provenance_linker.ops import backup, integrity
 from provenance_linker.store import open_store
 from provenance_linker.store.interface import GraphStore

@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from provenance_linker import ledger
 from provenance_linker.cli.main import run
 from provenance_linker.ops import integrity
-from provenance_linker.store import open_store
+from provenance_linker.store import ledger, open_store
 from provenance_linker.store.interface import GraphStore
 from provenance_linker.store.seal import KEY_ENV
 
@@ -167,7 +166,7 @@ def _rewrite_audit_chain(store: GraphStore, keep: int) -> None:
 @pytest.mark.parametrize("keep", [3, 2, 0], ids=["edited", "last-deleted", "all-deleted"])
 def test_audit_trail_rewrites_with_a_recomputed_chain_are_detected(sealed: GraphStore,
                                                                    keep: int) -> None:
-    from provenance_linker import audit
+    from provenance_linker.access import audit
 
     _rewrite_audit_chain(sealed, keep)
     assert audit.verify(sealed).ok  # the unkeyed chain alone is fooled

@@ -11,12 +11,12 @@ import orjson
 import pytest
 
 from provenance_linker.cli.main import run
-from provenance_linker.demo import demo_images
+from provenance_linker.demo.samples import demo_images
 from provenance_linker.documents import load
-from provenance_linker.linker import Linker
+from provenance_linker.graph.sboms import sboms_for
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.ops import integrity
 from provenance_linker.ops.retention import store_size_rows
-from provenance_linker.queries.sboms import sboms_for
 from provenance_linker.store import open_store
 from provenance_linker.store.seal import KEY_ENV
 

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from provenance_linker.cli.main import run
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
 
 from ..support.service import Service
 
@@ -140,8 +140,8 @@ def test_refused_modification_is_logged_counted_and_audited(live: Service) -> No
 
 
 def test_revoked_token_is_refused_at_once(live: Service) -> None:
+    from provenance_linker.access.tokens import revoke
     from provenance_linker.store import open_store
-    from provenance_linker.tokens import revoke
 
     from ..support.service import make_token
 

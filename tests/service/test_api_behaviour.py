@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from provenance_linker.cli.main import run
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
 
 from ..support.service import Service, free_port, make_token, start_service, start_worker
 

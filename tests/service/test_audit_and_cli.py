@@ -10,9 +10,10 @@ from pathlib import Path
 
 import orjson
 
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.documents import sha256_of
-from provenance_linker.jobs import new_job, open_queue, queue_url_for
+from provenance_linker.jobs import open_queue, queue_url_for
+from provenance_linker.jobs.interface import new_job
 
 from ..conftest import CliResult
 

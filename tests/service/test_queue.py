@@ -11,10 +11,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.documents import Limits, sha256_of
 from provenance_linker.errors import UsageError
-from provenance_linker.jobs import (
+from provenance_linker.jobs import open_queue
+from provenance_linker.jobs.interface import (
     DEAD,
     DONE,
     FAILED,
@@ -23,13 +24,12 @@ from provenance_linker.jobs import (
     JobQueue,
     backoff_seconds,
     new_job,
-    open_queue,
     purge_stuck,
     retry,
 )
+from provenance_linker.jobs.worker import WorkerConfig, process_one
 from provenance_linker.store import open_store
 from provenance_linker.telemetry import logging as tlog
-from provenance_linker.worker import WorkerConfig, process_one
 
 SBOM = orjson.dumps(cyclonedx_sbom("registry.example/queue:1", 10, seed=1).document)
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from provenance_linker import audit
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.access import audit
+from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.documents import sha256_of
-from provenance_linker.jobs import DONE, RUNNING, new_job, open_queue, queue_url_for
-from provenance_linker.linker import LEDGER_STREAM
+from provenance_linker.jobs import open_queue, queue_url_for
+from provenance_linker.jobs.interface import DONE, RUNNING, new_job
 from provenance_linker.store import open_store
+from provenance_linker.store.ledger import LEDGER_STREAM
 
 from ..support.service import start_worker
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from provenance_linker import ledger
 from provenance_linker.model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind
-from provenance_linker.store import open_store
+from provenance_linker.store import ledger, open_store
 
 from ..support.neo4j_server import Neo4jServer
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from provenance_linker.demo import demo_images
+from provenance_linker.demo.samples import demo_images
 from provenance_linker.documents import load
 from provenance_linker.errors import StoreError, UsageError
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import LogEntry
 from provenance_linker.queries.blast_radius import blast_radius
 from provenance_linker.queries.trace import trace

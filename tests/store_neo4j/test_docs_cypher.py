@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
-from provenance_linker.demo import demo_images
+from provenance_linker.demo.samples import demo_images
 from provenance_linker.documents import load
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.store import open_store
 
 from ..support.neo4j_server import Neo4jServer

@@ -17,13 +17,13 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
-from provenance_linker import ledger as chain
-from provenance_linker import worker
-from provenance_linker.demo import cyclonedx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.documents import load
 from provenance_linker.errors import StoreUnavailable
-from provenance_linker.jobs import DONE, FAILED, new_job, open_queue
+from provenance_linker.jobs import open_queue, worker
+from provenance_linker.jobs.interface import DONE, FAILED, new_job
 from provenance_linker.model import Batch, DocumentInfo, Node, NodeKind
+from provenance_linker.store import ledger as chain
 from provenance_linker.store.health import HealthMonitor
 from provenance_linker.store.neo4j import Neo4jStore
 from provenance_linker.telemetry import events

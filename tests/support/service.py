@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from provenance_linker import tokens
+from provenance_linker.access import tokens
 from provenance_linker.cli.main import run
 from provenance_linker.store import open_store
 

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from provenance_linker.documents import load
-from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.graph.refs import ArtifactRef
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import NodeKind
-from provenance_linker.refs import ArtifactRef
 from provenance_linker.store import open_store
 from provenance_linker.store.interface import GraphStore
 from provenance_linker.telemetry import logging as tlog
-from provenance_linker.trust.keys import TrustStore
+from provenance_linker.trust.trust_store import TrustStore
 
 
 @pytest.fixture(autouse=True)

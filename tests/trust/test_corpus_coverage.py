@@ -10,7 +10,8 @@ import pytest
 
 from provenance_linker.documents import load
 from provenance_linker.errors import InvalidDocument
-from provenance_linker.trust.keys import TrustStore, load_public_key
+from provenance_linker.trust.keys import load_public_key
+from provenance_linker.trust.trust_store import TrustStore
 
 from .conftest import Ingest, trust_with
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from provenance_linker.errors import InvalidDocument
-from provenance_linker.trust.keys import TrustStore, key_id, load_public_key
+from provenance_linker.trust.keys import key_id, load_public_key
+from provenance_linker.trust.trust_store import TrustStore
 
 from .conftest import Ingest, trust_with
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from provenance_linker.graph.refs import ArtifactRef
 from provenance_linker.model import NodeKind
-from provenance_linker.refs import ArtifactRef
 
 from .conftest import Ingest, file_digest, trust_with
 
@@ -128,7 +128,7 @@ def test_cosign_oci_attestation(manifest: dict[str, str], tstore, corpus: Path,
 def test_cosign_trusted_root_file_matches_production(tstore, corpus: Path,
                                                      ingest: Ingest) -> None:
     """The bundle verifies against the shipped public-good root given as a stored root."""
-    from provenance_linker.trust.keys import TrustStore
+    from provenance_linker.trust.trust_store import TrustStore
 
     trust = TrustStore(tstore)
     trust.add_root("production", (corpus / "attest/cosign/trusted_root_pgi.json").read_bytes(),

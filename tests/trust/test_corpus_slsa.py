@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from provenance_linker.graph.refs import ArtifactRef
 from provenance_linker.model import EdgeKind, NodeKind, NodeRef
-from provenance_linker.refs import ArtifactRef
 from provenance_linker.trust.gather import gather
-from provenance_linker.trust.keys import TrustedIdentity, TrustStore
+from provenance_linker.trust.keys import TrustedIdentity
 from provenance_linker.trust.policy import ProvenanceFrom, SignedBy, Trust
+from provenance_linker.trust.trust_store import TrustStore
 
 from .conftest import Ingest, file_digest, trust_with
 
@@ -228,7 +229,8 @@ def test_detached_certificate_signatures(name: str, expected: str, manifest: dic
     import orjson
 
     from provenance_linker.documents import load
-    from provenance_linker.linker import IngestOptions, Linker
+    from provenance_linker.ingest.contract import IngestOptions
+    from provenance_linker.ingest.orchestrator import Linker
 
     base = corpus / "attest/sigstore-python"
     note = manifest[f"attest/sigstore-python/detached/{name}.txt.sig"]

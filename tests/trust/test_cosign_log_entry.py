@@ -9,18 +9,18 @@ from typing import Any
 
 import orjson
 
-from provenance_linker.documents import load
-from provenance_linker.linker import Linker
-from provenance_linker.model import EdgeKind, NodeKind, NodeRef
-from provenance_linker.store.interface import GraphStore
-from provenance_linker.trust.keys import TrustStore
-from provenance_linker.trust.policy import load_policy
-from provenance_linker.trust.signing import (
+from provenance_linker.demo.signing import (
     cosign_signature_line,
     generate_key,
     public_pem,
     trusted_root_with_log,
 )
+from provenance_linker.documents import load
+from provenance_linker.ingest.orchestrator import Linker
+from provenance_linker.model import EdgeKind, NodeKind, NodeRef
+from provenance_linker.store.interface import GraphStore
+from provenance_linker.trust.policy import load_policy
+from provenance_linker.trust.trust_store import TrustStore
 from provenance_linker.trust.verifier import verify_artifact
 
 from .conftest import Clock

@@ -11,11 +11,11 @@ from typing import Any
 import orjson
 import pytest
 
-from provenance_linker import audit
-from provenance_linker.demo import demo_images
+from provenance_linker.access import audit
+from provenance_linker.demo.samples import demo_images
 from provenance_linker.documents import load
 from provenance_linker.errors import ConfigError, Forbidden, NotFound, UsageError
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.store.interface import GraphStore
 from provenance_linker.trust import environment_policies as policies
 from provenance_linker.trust.verifier import FAIL, PASS, verify_artifact

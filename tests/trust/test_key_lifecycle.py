@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from provenance_linker.documents import load
-from provenance_linker.linker import IngestOptions, Linker
-from provenance_linker.store.interface import GraphStore
-from provenance_linker.trust.keys import TrustStore
-from provenance_linker.trust.policy import SignedBy, load_policy
-from provenance_linker.trust.signing import (
+from provenance_linker.demo.signing import (
     PrivateKey,
     dsse_envelope,
     generate_key,
     public_pem,
     slsa_provenance,
 )
+from provenance_linker.documents import load
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
+from provenance_linker.store.interface import GraphStore
+from provenance_linker.trust.policy import SignedBy, load_policy
+from provenance_linker.trust.trust_store import TrustStore
 from provenance_linker.trust.verifier import verify_artifact
 
 from .conftest import Clock

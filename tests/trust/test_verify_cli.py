@@ -11,16 +11,16 @@ from typing import Any
 import orjson
 import pytest
 
-from provenance_linker.demo import cyclonedx_sbom, demo_cluster, demo_images
-from provenance_linker.store import open_store
-from provenance_linker.telemetry import metrics
-from provenance_linker.trust.signing import (
+from provenance_linker.demo.samples import cyclonedx_sbom, demo_cluster, demo_images
+from provenance_linker.demo.signing import (
     cosign_signature_line,
     dsse_envelope,
     generate_key,
     public_pem,
     slsa_provenance,
 )
+from provenance_linker.store import open_store
+from provenance_linker.telemetry import metrics
 
 BUILDER = "https://github.com/acme/ci/.github/workflows/build.yml@refs/tags/v3"
 REPO = "https://github.com/acme/payments"
@@ -182,7 +182,7 @@ def test_unsigned_in_production(scenario: dict[str, Any], cli: Callable[..., Any
 def test_blob_signature_with_file(tmp_path: Path, cli: Callable[..., Any]) -> None:
     import base64
 
-    from provenance_linker.trust.signing import sign
+    from provenance_linker.demo.signing import sign
 
     key = generate_key("ecdsa-p384")
     blob = tmp_path / "tool.tar.gz"
@@ -203,7 +203,7 @@ def test_gauges_on_metrics(scenario: dict[str, Any], cli: Callable[..., Any],
                            sqlite_url: str) -> None:
     from prometheus_client import generate_latest
 
-    from provenance_linker.telemetry.collector import GraphCollector, build_registry
+    from provenance_linker.api.metrics_collector import GraphCollector, build_registry
 
     cli("bypass", "enable", "--duration", "10m", "--reason", "drill")
     store = open_store(sqlite_url)

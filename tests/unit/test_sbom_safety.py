@@ -8,11 +8,12 @@ from collections.abc import Callable
 import orjson
 import pytest
 
-from provenance_linker.demo import cyclonedx_sbom
-from provenance_linker.demo_spdx import spdx_sbom
+from provenance_linker.demo.samples import cyclonedx_sbom
+from provenance_linker.demo.spdx import spdx_sbom
 from provenance_linker.documents import Format, Limits, load
 from provenance_linker.errors import InvalidDocument, LimitExceeded, UnsupportedDocument
-from provenance_linker.linker import IngestOptions, Linker
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import Batch
 from provenance_linker.store.interface import GraphStore
 

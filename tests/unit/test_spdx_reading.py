@@ -10,7 +10,7 @@ import orjson
 from provenance_linker import formats
 from provenance_linker.documents import Format, load
 from provenance_linker.formats.base import SbomRecord
-from provenance_linker.linker import Linker
+from provenance_linker.ingest.orchestrator import Linker
 from provenance_linker.model import EdgeKind, NodeKind, NodeRef
 from provenance_linker.store.interface import GraphStore
 

@@ -8,10 +8,11 @@ from typing import Any
 import orjson
 import pytest
 
-from provenance_linker.demo import demo_advisories, demo_cluster, demo_images, digest_of
+from provenance_linker.demo.samples import demo_advisories, demo_cluster, demo_images, digest_of
 from provenance_linker.documents import load
 from provenance_linker.errors import NotFound
-from provenance_linker.linker import IngestOptions, IngestReport, Linker
+from provenance_linker.ingest.contract import IngestOptions
+from provenance_linker.ingest.orchestrator import IngestReport, Linker
 from provenance_linker.model import EdgeKind, NodeKind, NodeRef
 from provenance_linker.queries.blast_radius import blast_radius
 from provenance_linker.queries.vulns import malicious, vulns_for_artifact

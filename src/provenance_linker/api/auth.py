@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from .. import audit
+from ..access import audit
+from ..access.throttle import retry_after_seconds
+from ..access.tokens import Principal, Role
 from ..errors import AuthError, Forbidden, ProvenanceError, RateLimited
 from ..telemetry import events
 from ..telemetry import metrics as m
 from ..telemetry.logging import get_logger
-from ..throttle import retry_after_seconds
-from ..tokens import Principal, Role
 from .deps import Service, service
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -13,8 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from ..linker import LEDGER_STREAM
 from ..store.interface import GraphStore
+from ..store.ledger import LEDGER_STREAM
 
 
 class GraphAnswerCache:

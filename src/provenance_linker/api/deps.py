@@ -12,14 +12,16 @@ from typing import Generic, TypeVar
 
 from fastapi import Request
 
+from ..access.blocks import BlockList
+from ..access.throttle import Limiter, ThrottleSettings
+from ..access.tokens import Principal, authenticate
 from ..config import Settings
 from ..errors import AuthError, StoreUnavailable
-from ..jobs import JobQueue, open_queue, queue_url_for
+from ..jobs import open_queue, queue_url_for
+from ..jobs.interface import JobQueue
 from ..store import open_store
 from ..store.health import HealthMonitor
 from ..store.interface import GraphStore
-from ..throttle import Limiter, ThrottleSettings
-from ..tokens import BlockList, Principal, authenticate
 from .cache import GraphAnswerCache
 
 T = TypeVar("T")

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import typer
 
-from .. import audit
+from ..access import audit
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from .. import audit, tokens
+from ..access import audit
+from ..access import blocks as block_list
 from ..errors import NotFound
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
@@ -21,7 +22,7 @@ def block(ctx: typer.Context, user: str | None = USER, ip: str | None = IP,
           output: OutputFormat = OUTPUT_OPTION) -> None:
     """Refuse every request from the user or address (all replicas, within 1 s)."""
     store = state(ctx).store()
-    record = tokens.block(store, tokens.block_key(user=user, ip=ip), reason)
+    record = block_list.block(store, block_list.block_key(user=user, ip=ip), reason)
     audit.record(store, action="auth.block", actor="cli", target=record["key"], reason=reason)
     emit(record, output, lambda d: console.print(f"blocked {d['key']}"))
 
@@ -31,8 +32,8 @@ def unblock(ctx: typer.Context, user: str | None = USER, ip: str | None = IP,
             output: OutputFormat = OUTPUT_OPTION) -> None:
     """Lift a block."""
     store = state(ctx).store()
-    key = tokens.block_key(user=user, ip=ip)
-    if not tokens.unblock(store, key):
+    key = block_list.block_key(user=user, ip=ip)
+    if not block_list.unblock(store, key):
         raise NotFound(f"{key} is not blocked", hint="see `provenance-linker auth blocks`")
     audit.record(store, action="auth.unblock", actor="cli", target=key)
     emit({"key": key, "blocked": False}, output, lambda d: console.print(f"unblocked {key}"))
@@ -41,7 +42,7 @@ def unblock(ctx: typer.Context, user: str | None = USER, ip: str | None = IP,
 @app.command("blocks")
 def blocks(ctx: typer.Context, output: OutputFormat = OUTPUT_OPTION) -> None:
     """Current blocks."""
-    data = {"blocks": tokens.list_blocks(state(ctx).store())}
+    data = {"blocks": block_list.list_blocks(state(ctx).store())}
     emit(data, output, lambda d: console.print(table(
         "Blocks", ["key", "since", "reason"],
         [[b["key"], b["created"], b.get("reason") or ""] for b in d["blocks"]])))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from ..jobs import JobQueue, open_queue, queue_url_for
+from ..jobs import open_queue, queue_url_for
+from ..jobs.interface import JobQueue
 from ..ops import backup as archive
 from ..store import open_store
 from ..telemetry import events

@@ -7,9 +7,10 @@ from pathlib import Path
 import orjson
 import typer
 
-from ..demo import demo_images
+from ..demo.samples import demo_images
 from ..documents import Limits
-from ..linker import IngestOptions, Linker
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from ..queries.trace import trace
 from .context import state
 from .demo_trust import demo_trust

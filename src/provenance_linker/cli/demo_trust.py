@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..demo import GeneratedSbom, demo_provenance
+from ..demo.samples import GeneratedSbom, demo_provenance
+from ..demo.signing import cosign_signature_line, dsse_envelope, generate_key, public_pem
 from ..documents import Limits
-from ..linker import IngestOptions, Linker
-from ..refs import ArtifactRef
+from ..graph.refs import ArtifactRef
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from ..store.interface import GraphStore
 from ..trust.environment_policies import from_file
-from ..trust.keys import TrustStore
-from ..trust.signing import cosign_signature_line, dsse_envelope, generate_key, public_pem
+from ..trust.trust_store import TrustStore
 from ..trust.verifier import verify_artifact
 from .files import read_document
 from .output import console

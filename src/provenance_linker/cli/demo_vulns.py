@@ -7,9 +7,10 @@ from pathlib import Path
 
 import orjson
 
-from ..demo import GeneratedSbom, demo_advisories, demo_cluster
+from ..demo.samples import GeneratedSbom, demo_advisories, demo_cluster
 from ..documents import Limits
-from ..linker import IngestOptions, Linker
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from ..queries.blast_radius import blast_radius
 from ..store.interface import GraphStore
 from .files import read_document

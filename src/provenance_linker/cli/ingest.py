@@ -11,8 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..documents import Document, DocumentKind, Limits
 from ..errors import InvalidDocument, ProvenanceError
-from ..linker import IngestOptions, Linker
-from ..refs import parse_ref
+from ..graph.refs import parse_ref
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from .context import state
 from .feeds import iter_feed_documents
 from .files import iter_documents

@@ -12,8 +12,9 @@ import typer
 
 from ..documents import DocumentKind, load
 from ..errors import InvalidDocument, ProvenanceError, UsageError
-from ..linker import IngestOptions, Linker
-from ..refs import ArtifactRef, parse_ref
+from ..graph.refs import ArtifactRef, parse_ref
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
 from .context import state
 from .ingest import _render_summary, app, run_ingest
 from .output import OUTPUT_OPTION, OutputFormat, emit

@@ -8,8 +8,8 @@ from typing import Any
 import typer
 
 from ..errors import UsageError
-from ..trust.keys import TrustStore
 from ..trust.reverify import reverify
+from ..trust.trust_store import TrustStore
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import typer
 
-from .. import worker as worker_core
-from ..jobs import JobQueue, JobState, open_queue, purge_stuck, queue_url_for, retry
+from ..jobs import open_queue, queue_url_for
+from ..jobs import worker as worker_core
+from ..jobs.interface import JobQueue, JobState, purge_stuck, retry
 from ..ops.periodic import PeriodicIntegrity
 from ..store.interface import GraphStore
 from ..telemetry import events

@@ -6,8 +6,8 @@ from dataclasses import asdict, replace
 
 import typer
 
-from .. import audit
-from ..throttle import ThrottleSettings, parse_rate
+from ..access import audit
+from ..access.throttle import ThrottleSettings, parse_rate
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit
 

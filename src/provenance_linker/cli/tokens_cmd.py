@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .. import audit, tokens
+from ..access import audit, tokens
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 

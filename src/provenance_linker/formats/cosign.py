@@ -13,8 +13,8 @@ import orjson
 from ..documents import Document
 from ..errors import InvalidDocument
 from ..model import sha256_digest
-from . import ParseOptions
 from .evidence import EvidenceItem, EvidenceRecord, RawSignature, b64, json_lines
+from .options import ParseOptions
 
 
 def _item(obj: Mapping[str, Any], where: str) -> EvidenceItem:

@@ -12,10 +12,10 @@ from typing import Any
 
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
-from . import ParseOptions
 from .base import Component, SbomRecord, Subject
 from .jsonio import loads
 from .limits import check_json_depth
+from .options import ParseOptions
 
 SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
 _HASH_NAMES = {"SHA-1", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512",

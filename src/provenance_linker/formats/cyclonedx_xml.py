@@ -14,9 +14,9 @@ from lxml import etree
 
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
-from . import ParseOptions
 from .base import Component, SbomRecord, Subject
 from .cyclonedx import _HASH_NAMES, SUPPORTED_VERSIONS
+from .options import ParseOptions
 from .xml_safety import local, parse_xml
 
 _NS_PREFIX = "http://cyclonedx.org/schema/bom/"

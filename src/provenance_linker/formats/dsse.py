@@ -7,7 +7,6 @@ from typing import Any
 
 from ..documents import Document
 from ..errors import InvalidDocument
-from . import ParseOptions
 from .evidence import (
     INTOTO_PAYLOAD_TYPE,
     EvidenceItem,
@@ -20,6 +19,7 @@ from .evidence import (
     statement_of,
     subjects_of,
 )
+from .options import ParseOptions
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:

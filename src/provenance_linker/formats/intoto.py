@@ -9,7 +9,6 @@ from securesystemslib.formats import encode_canonical
 
 from ..documents import Document, Format
 from ..errors import InvalidDocument
-from . import ParseOptions
 from .evidence import (
     EvidenceItem,
     EvidenceRecord,
@@ -19,6 +18,7 @@ from .evidence import (
     link_products,
     subjects_of,
 )
+from .options import ParseOptions
 
 
 def _hex(value: Any, where: str) -> bytes:

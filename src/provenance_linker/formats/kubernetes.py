@@ -17,7 +17,7 @@ import yaml
 
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
-from . import ParseOptions
+from .options import ParseOptions
 from .osv import _SafeNoAliasLoader
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",

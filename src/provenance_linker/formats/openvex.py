@@ -10,7 +10,7 @@ import orjson
 
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
-from . import ParseOptions
+from .options import ParseOptions
 
 STATUSES = {"not_affected", "affected", "fixed", "under_investigation"}
 

@@ -19,7 +19,7 @@ import yaml
 
 from ..documents import Document, Format
 from ..errors import InvalidDocument, LimitExceeded
-from . import ParseOptions
+from .options import ParseOptions
 
 _PEP503 = re.compile(r"[-_.]+")
 MALICIOUS_PREFIX = "MAL-"

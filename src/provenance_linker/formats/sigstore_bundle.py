@@ -12,9 +12,9 @@ import orjson
 from ..documents import Document
 from ..errors import InvalidDocument
 from ..model import sha256_digest
-from . import ParseOptions
 from .dsse import envelope_item
 from .evidence import EvidenceItem, EvidenceRecord, b64, json_lines
+from .options import ParseOptions
 
 
 def bundle_item(obj: Mapping[str, Any], where: str) -> EvidenceItem:

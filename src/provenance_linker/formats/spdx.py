@@ -15,8 +15,8 @@ from typing import Any, cast
 
 from ..documents import Document
 from ..errors import InvalidDocument, UnsupportedDocument
-from . import ParseOptions
 from .base import SbomRecord
+from .options import ParseOptions
 from .spdx_fast import read_document
 from .spdx_validation import spdx_tools_problems, validate_spdx
 from .xml_safety import local, parse_xml

@@ -18,10 +18,10 @@ from typing import Any
 
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
-from . import ParseOptions
 from .base import Component, SbomRecord, Subject
 from .jsonio import loads
 from .limits import check_json_depth
+from .options import ParseOptions
 
 SUPPORTED_VERSIONS = ("SPDX-2.0", "SPDX-2.1", "SPDX-2.2", "SPDX-2.3")
 DOCUMENT_ID = "SPDXRef-DOCUMENT"

@@ -14,8 +14,8 @@ from typing import Any
 
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
-from . import ParseOptions
 from .base import SbomRecord
+from .options import ParseOptions
 from .spdx_fast import read_document
 
 _TAG = re.compile(r"^([A-Za-z][A-Za-z0-9_]*):\s?(.*)$")

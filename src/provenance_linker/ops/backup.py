@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import orjson
 
 from ..errors import InvalidDocument, StoreError, UsageError
-from ..jobs import PENDING_STATES, Job, JobQueue
+from ..jobs.interface import PENDING_STATES, Job, JobQueue
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, LogEntry, Node, NodeKind, NodeRef
 from ..store import display_url
 from ..store.interface import GraphStore

@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import ConfigError
-from ..ledger import verify_chain
 from ..store import display_url
 from ..store.interface import GraphStore
+from ..store.ledger import verify_chain
 from ..store.seal import MODULUS, TABLES, Sealer
 from ..telemetry import events
 from ..telemetry.logging import get_logger

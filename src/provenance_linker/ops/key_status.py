@@ -13,7 +13,7 @@ import orjson
 
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from ..trust.keys import TrustStore
+from ..trust.trust_store import TrustStore
 
 
 @dataclass(frozen=True, slots=True)

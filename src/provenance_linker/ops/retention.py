@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from ..errors import UsageError
+from ..graph.sboms import sboms_for
 from ..model import DocumentInfo, EdgeKind
-from ..queries.sboms import sboms_for
 from ..store.interface import GraphStore
 from . import backup
 

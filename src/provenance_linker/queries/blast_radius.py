@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..graph.deployments import current_runs
+from ..graph.refs import names_of
+from ..graph.sboms import current_sboms
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..purls import PurlError, parse_purl
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
-    current_runs,
-    current_sboms,
-    names_of,
     primary,
     real_matches,
     resolve_group,

@@ -10,10 +10,10 @@ from collections import defaultdict
 from typing import Any
 
 from ..errors import NotFound
+from ..graph.refs import ArtifactRef, resolve
+from ..graph.sboms import current_sbom
 from ..model import EdgeKind, NodeKind, NodeRef
-from ..refs import ArtifactRef, resolve
 from ..store.interface import GraphStore
-from .sboms import current_sbom
 
 PackageKey = tuple[str, str]  # (ecosystem, name)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..graph.refs import ArtifactRef, resolve
+from ..graph.sboms import sboms_for
 from ..model import EdgeKind, NodeKind, NodeRef
-from ..refs import ArtifactRef, resolve
 from ..store.interface import GraphStore
-from .sboms import sboms_for
 
 # Evidence edges that point at an artifact (kind, direction) -> output section.
 _INBOUND_SECTIONS = {

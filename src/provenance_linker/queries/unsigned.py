@@ -12,8 +12,8 @@ from typing import Any
 
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from ..trust.keys import TrustStore
 from ..trust.policy import Trust, judge_signature
+from ..trust.trust_store import TrustStore
 
 
 def unsigned_in_environment(store: GraphStore, environment: str, *,
@@ -58,7 +58,7 @@ def unsigned_in_environment(store: GraphStore, environment: str, *,
 
 def unsigned_gauge_rows(store: GraphStore, environment: str = "production"
                         ) -> list[tuple[dict[str, str], float]]:
-    """Rows for `provenance_unsigned_artifacts_in_production` (telemetry/collector.py)."""
+    """Rows for `provenance_unsigned_artifacts_in_production` (api/metrics_collector.py)."""
     return [({"artifact_name": r["artifact_name"], "deployment": str(r["deployment"]),
               "namespace": str(r["namespace"] or ""), "environment": environment}, 1.0)
             for r in unsigned_in_environment(store, environment)]

@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
+from ..graph.refs import ArtifactRef, names_of, resolve
+from ..graph.sboms import current_sboms
 from ..model import EdgeKind, NodeKind, NodeRef
-from ..refs import ArtifactRef, resolve
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
-    current_sboms,
     group_ids,
     is_record,
-    names_of,
     primary,
     real_matches,
     suppression,

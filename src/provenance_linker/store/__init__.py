@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from ..errors import StoreError
 from .interface import GraphStore
 
-# scheme -> "module:Class", imported on first use so a backend's driver is optional.
-BACKENDS: dict[str, str] = {
-    "sqlite": "provenance_linker.store.sqlite:SqliteStore",
-    "neo4j": "provenance_linker.store.neo4j:Neo4jStore",
-    "neo4j+s": "provenance_linker.store.neo4j:Neo4jStore",
-    "neo4j+ssc": "provenance_linker.store.neo4j:Neo4jStore",
-    "bolt": "provenance_linker.store.neo4j:Neo4jStore",
-    "bolt+s": "provenance_linker.store.neo4j:Neo4jStore",
+StoreFactory = Callable[..., GraphStore]
+
+
+def _sqlite(url: str, **options: Any) -> GraphStore:
+    from .sqlite import SqliteStore
+
+    return SqliteStore(url, **options)
+
+
+def _neo4j(url: str, **options: Any) -> GraphStore:
+    from .neo4j import Neo4jStore  # the driver is imported only when a Neo4j URL is used
+
+    return Neo4jStore(url, **options)
+
+
+# URL scheme -> the backend's factory.
+BACKENDS: dict[str, StoreFactory] = {
+    "sqlite": _sqlite,
+    "neo4j": _neo4j,
+    "neo4j+s": _neo4j,
+    "neo4j+ssc": _neo4j,
+    "bolt": _neo4j,
+    "bolt+s": _neo4j,
 }
 
 
@@ -36,13 +50,10 @@ def display_url(store: GraphStore) -> str:
 
 def open_store(url: str, **options: Any) -> GraphStore:
     scheme = scheme_of(url)
-    target = BACKENDS.get(scheme)
-    if target is None:
+    factory = BACKENDS.get(scheme)
+    if factory is None:
         raise StoreError(f"unknown store URL scheme {scheme!r}", where=url,
                          hint="use sqlite:///path/to/file.db or neo4j://host:7687")
-    module_name, class_name = target.split(":")
-    factory = cast(Callable[..., GraphStore], getattr(importlib.import_module(module_name),
-                                                       class_name))
     return factory(url, **options)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import ledger
 from ..errors import StoreError
 from ..model import LogEntry
+from . import ledger
 
 
 def check_continuation(stream: str, entries: Sequence[LogEntry], last_seq: int,

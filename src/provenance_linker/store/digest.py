@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from ..ledger import canonical_json
 from ..model import Edge, Node
+from .ledger import canonical_json
 
 
 def graph_digest(nodes: Iterable[Node], edges: Iterable[Edge]) -> str:

@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 from neo4j import ManagedTransaction
 
-from .. import ledger
 from ..errors import StoreError
 from ..model import Batch, EdgeKind, LogEntry
+from . import ledger
 from . import neo4j_schema as schema
 from .chain import check_continuation
 from .neo4j_cypher import collected, collected_rows, seek

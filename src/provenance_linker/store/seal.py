@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..ledger import canonical_json
+from .ledger import canonical_json
 
 KEY_ENV = "PROVENANCE_INTEGRITY_KEY"
 KEY_FILE_ENV = "PROVENANCE_INTEGRITY_KEY_FILE"

@@ -18,7 +18,6 @@ from typing import Any
 
 import orjson
 
-from .. import ledger
 from ..errors import StoreError, StoreUnavailable
 from ..model import (
     ApplyResult,
@@ -34,7 +33,7 @@ from ..model import (
     TraversalStep,
 )
 from ..telemetry.logging import timed_query
-from . import sqlite_seal
+from . import ledger, sqlite_seal
 from .chain import check_continuation
 from .digest import graph_digest
 from .paths import chains_per_document

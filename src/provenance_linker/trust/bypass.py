@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .. import audit
+from ..access import audit
 from ..errors import Forbidden, UsageError
 from ..store.interface import GraphStore
 from ..telemetry import metrics
@@ -90,5 +90,5 @@ class Bypass:
 
 
 def bypass_gauge_rows(store: GraphStore) -> list[tuple[dict[str, str], float]]:
-    """The row for `provenance_verification_bypass_active` (telemetry/collector.py)."""
+    """The row for `provenance_verification_bypass_active` (api/metrics_collector.py)."""
     return [({}, 1.0 if Bypass(store).status().active else 0.0)]

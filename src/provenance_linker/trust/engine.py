@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from ..formats.evidence import EvidenceItem
 from . import cosign, dsse, intoto, sigstore
-from .keys import TrustedKey, TrustStore
+from .keys import TrustedKey
 from .outcome import Outcome
+from .trust_store import TrustStore
 
 
 @dataclass(frozen=True, slots=True)

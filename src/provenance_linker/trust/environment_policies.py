@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from .. import audit
+from ..access import audit
 from ..errors import Forbidden, NotFound, UsageError
 from ..store.interface import GraphStore
 from .policy import DEFAULT_POLICY, Check, load_policy

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..graph.sboms import current_sbom
 from ..model import EdgeKind, NodeKind, NodeRef
-from ..queries.sboms import current_sbom
 from ..store.interface import GraphStore
 
 

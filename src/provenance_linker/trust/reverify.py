@@ -14,12 +14,12 @@ import orjson
 from .. import formats
 from ..documents import load
 from ..errors import ProvenanceError
-from ..linker import LEDGER_STREAM
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
+from ..store.ledger import LEDGER_STREAM
 from .engine import VerifyContext, verify_item
-from .evidence_graph import item_key, signer_nodes
-from .keys import TrustStore
+from .evidence_nodes import item_key, signer_nodes
+from .trust_store import TrustStore
 
 
 def reverify(store: GraphStore, trust: TrustStore,

@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..graph.refs import parse_ref, resolve
 from ..model import NodeKind, NodeRef
-from ..refs import parse_ref, resolve
 from ..store.interface import GraphStore
 from ..telemetry import events, metrics
 from ..telemetry.logging import get_logger
 from .bypass import Bypass
 from .environment_policies import PolicyChoice, for_environment
 from .gather import gather
-from .keys import TrustStore
 from .policy import Check, CheckResult, Trust
 from .reverify import reverify
+from .trust_store import TrustStore
 
 PASS = "success"
 FAIL = "failure"

@@ -1,5 +1,5 @@
-"""Read helpers shared by the vulnerability queries and metrics: alias groups, current
-SBOMs, current RUNS, VEX verdicts. Every helper reads in batches (no per-item queries).
+"""Read helpers shared by the vulnerability queries and metrics: alias groups, records,
+VEX verdicts. Every helper reads in batches (no per-item queries).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from ..errors import NotFound
 from ..model import Direction, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from .severity import RANK
-from .vex import SUPPRESSING
+from .suppression import SUPPRESSING
 
 ALIAS_DEPTH = 4
 
@@ -94,42 +94,6 @@ def real_matches(edges: Iterable[Edge]) -> list[Edge]:
     return [e for e in edges if not e.props.get("anchor")]
 
 
-def current_sboms(store: GraphStore, artifacts: Iterable[str]) -> dict[str, str]:
-    """artifact digest -> digest of its current SBOM (newest `created`, then ingest)."""
-    refs = [NodeRef(NodeKind.ARTIFACT, a) for a in set(artifacts)]
-    if not refs:
-        return {}
-    describes = store.edges([EdgeKind.DESCRIBES], dst=refs)
-    sboms = store.get_many(NodeKind.SBOM, {e.src.key for e in describes})
-    by_artifact: dict[str, list[str]] = {}
-    for e in describes:
-        by_artifact.setdefault(e.dst.key, []).append(e.src.key)
-    out: dict[str, str] = {}
-    for art, keys in by_artifact.items():
-        created = {k: str((sboms[k].props.get("created") if k in sboms else "") or "")
-                   for k in keys}
-        newest = max(created.values())
-        tied = sorted(k for k, c in created.items() if c == newest)
-        if len(tied) > 1:
-            seqs = {k: (doc.seq or 0) if (doc := store.document(k)) else 0 for k in tied}
-            tied.sort(key=lambda k: seqs[k])
-        out[art] = tied[-1]
-    return out
-
-
-def current_runs(store: GraphStore, deployments: Iterable[str]) -> list[Edge]:
-    """RUNS edges of the last observed snapshot of each deployment."""
-    refs = [NodeRef(NodeKind.DEPLOYMENT, d) for d in set(deployments)]
-    if not refs:
-        return []
-    runs = store.edges([EdgeKind.RUNS], src=refs)
-    latest: dict[str, str] = {}
-    for e in runs:
-        at = str(e.props.get("observed_at") or "")
-        latest[e.src.key] = max(latest.get(e.src.key, ""), at)
-    return [e for e in runs if str(e.props.get("observed_at") or "") == latest[e.src.key]]
-
-
 def vex_verdicts(store: GraphStore, artifacts: Iterable[str], ids: Iterable[str]
                  ) -> dict[tuple[str, str], dict[str, Any]]:
     """(artifact, vulnerability id) -> the latest VEX statement about it."""
@@ -157,14 +121,3 @@ def suppression(verdicts: Mapping[tuple[str, str], dict[str, Any]], artifact: st
         return None
     latest = max(found, key=lambda v: v["timestamp"])
     return latest if latest["status"] in SUPPRESSING else None
-
-
-def names_of(store: GraphStore, artifacts: Iterable[str]) -> dict[str, list[str]]:
-    refs = [NodeRef(NodeKind.ARTIFACT, a) for a in set(artifacts)]
-    out: dict[str, list[str]] = {}
-    if refs:
-        for e in store.edges([EdgeKind.NAMES], dst=refs):
-            out.setdefault(e.dst.key, [])
-            if e.src.key not in out[e.dst.key]:
-                out[e.dst.key].append(e.src.key)
-    return {k: sorted(v) for k, v in out.items()}

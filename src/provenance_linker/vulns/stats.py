@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..graph.sboms import current_sboms
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from ..telemetry.metrics import MALICIOUS_LABELS, SEVERITY_LABELS
-from .graphview import current_sboms, group_ids, real_matches
+from .graphview import group_ids, real_matches
 from .severity import LEVELS, RANK
 
 SEVERITY_VALUES = (*LEVELS, "unknown")

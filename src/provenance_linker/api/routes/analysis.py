@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
+from ...access.tokens import Principal
 from ...queries.blast_radius import blast_radius
 from ...queries.unsigned import unsigned_in_environment
 from ...queries.vulns import malicious, vulns_for_artifact
-from ...tokens import Principal
 from ...trust.verifier import verify_artifact
 from ..auth import reader
 from ..deps import Service, service

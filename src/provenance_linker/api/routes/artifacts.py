@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from ...access.tokens import Principal
 from ...errors import NotFound
 from ...queries.trace import trace
-from ...tokens import Principal
 from ..auth import reader
 from ..deps import Service, service
 from ..problems import JSON

@@ -6,8 +6,8 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Query
 
-from ... import audit
-from ...tokens import Principal
+from ...access import audit
+from ...access.tokens import Principal
 from ..auth import admin
 from ..deps import Service, service
 from ..problems import JSON

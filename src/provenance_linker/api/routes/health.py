@@ -10,8 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import JSONResponse, Response
 
 from ...errors import ProvenanceError
-from ...telemetry.collector import GraphCollector, build_registry
 from ..deps import Service, service
+from ..metrics_collector import GraphCollector, build_registry
 
 router = APIRouter(tags=["health"])
 

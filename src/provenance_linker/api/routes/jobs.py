@@ -6,9 +6,9 @@ import time
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from ...access.tokens import Principal
 from ...errors import NotFound
-from ...jobs import JobState, retry
-from ...tokens import Principal
+from ...jobs.interface import JobState, retry
 from ..auth import admin, reader
 from ..deps import Service, service
 from ..problems import JSON

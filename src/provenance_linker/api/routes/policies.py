@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
+from ...access.tokens import Principal
 from ...errors import UsageError
-from ...tokens import Principal
 from ...trust import environment_policies as policies
 from ..auth import admin, reader
 from ..deps import Service, service

@@ -12,12 +12,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
+from ...access.tokens import Principal
 from ...documents import load
 from ...errors import InvalidDocument, LimitExceeded
-from ...jobs import new_job
-from ...refs import parse_ref
-from ...tokens import Principal
-from ...worker import ACCEPTED
+from ...graph.refs import parse_ref
+from ...jobs.interface import ACCEPTED, new_job
 from ..auth import client_ip, writer
 from ..deps import Service, service
 

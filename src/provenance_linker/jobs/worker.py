@@ -14,25 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import audit
-from .documents import DocumentKind, Limits, load
-from .errors import InvalidDocument, ProvenanceError, StoreUnavailable
-from .jobs import DEAD, DONE, FAILED, Job, JobQueue, backoff_seconds
-from .linker import IngestOptions, Linker
-from .refs import parse_ref
-from .store.interface import GraphStore
-from .telemetry import events
-from .telemetry.logging import get_logger
-from .telemetry.memory import guard_memory
-
-# Upload route kind -> document kinds it accepts.
-ACCEPTED: dict[str, frozenset[DocumentKind]] = {
-    "sbom": frozenset({DocumentKind.SBOM}),
-    "advisory": frozenset({DocumentKind.ADVISORY, DocumentKind.VEX}),
-    "attestation": frozenset({DocumentKind.ATTESTATION}),
-    "signature": frozenset({DocumentKind.SIGNATURE}),
-    "deployment": frozenset({DocumentKind.DEPLOYMENT}),
-}
+from ..access import audit
+from ..documents import Limits, load
+from ..errors import InvalidDocument, ProvenanceError, StoreUnavailable
+from ..graph.refs import parse_ref
+from ..ingest.contract import IngestOptions
+from ..ingest.orchestrator import Linker
+from ..store.interface import GraphStore
+from ..telemetry import events
+from ..telemetry.logging import get_logger
+from ..telemetry.memory import guard_memory
+from .interface import ACCEPTED, DEAD, DONE, FAILED, Job, JobQueue, backoff_seconds
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ from those sources so each family appears once.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -19,9 +18,15 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from ..ops.integrity import integrity_gauge_rows, log_head_rows
+from ..ops.key_status import nearest_expiry_rows
+from ..ops.retention import store_size_rows
+from ..queries.unsigned import unsigned_gauge_rows
 from ..store.interface import GraphStore
-from . import metrics as m
-from .logging import get_logger
+from ..telemetry import metrics as m
+from ..telemetry.logging import get_logger
+from ..trust.bypass import bypass_gauge_rows
+from ..vulns.stats import malicious_package_series, sbom_vulnerability_counts
 
 GRAPH_GAUGES = frozenset({
     m.GRAPH_DATABASE_UP, m.SBOM_PROCESSING_QUEUE_SIZE, m.VERIFICATION_BYPASS_ACTIVE,
@@ -29,48 +34,46 @@ GRAPH_GAUGES = frozenset({
     m.UNSIGNED_ARTIFACTS_IN_PRODUCTION,
 })
 
-# Optional sources other modules provide: "module:function" returning label→value rows
-# as [(labels: dict[str, str], value: float), …] for the named gauge.
-OPTIONAL_SOURCES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    m.UNSIGNED_ARTIFACTS_IN_PRODUCTION: (
-        "provenance_linker.queries.unsigned:unsigned_gauge_rows", m.UNSIGNED_LABELS,
-        "Artifacts running in production without a valid signature or verified attestation."),
-    m.VERIFICATION_BYPASS_ACTIVE: (
-        "provenance_linker.trust.bypass:bypass_gauge_rows", (),
-        "1 while the emergency verification bypass is enabled."),
-    m.SBOM_VULNERABILITIES: (
-        "provenance_linker.telemetry.collector:vulnerability_rows", m.SEVERITY_LABELS,
-        "Distinct vulnerabilities in current SBOMs by severity."),
-    m.MALICIOUS_PACKAGES_DETECTED_TOTAL: (
-        "provenance_linker.telemetry.collector:malicious_rows", m.MALICIOUS_LABELS,
-        "Malicious packages listed by current SBOMs (1 per package version and advisory)."),
-    # operations (#17)
-    m.INTEGRITY_OK: (
-        "provenance_linker.ops.integrity:integrity_gauge_rows", (),
-        "1 after the last integrity verify found the store intact, 0 after a violation."),
-    m.LOG_HEAD_SEQUENCE: (
-        "provenance_linker.ops.integrity:log_head_rows", ("stream", "hash"),
-        "Sequence number of each hash-chained log's head as last verified (hash as label)."),
-    m.KEY_EXPIRY_SECONDS: (
-        "provenance_linker.ops.key_status:nearest_expiry_rows", (),
-        "Seconds until the nearest expiry of a trusted key or Sigstore root part."),
-    m.STORE_SIZE_BYTES: (
-        "provenance_linker.ops.retention:store_size_rows", (),
-        "Bytes the graph store occupies (SQLite: database and WAL files)."),
-}
+Rows = list[tuple[dict[str, str], float]]  # (labels, value) per series of one gauge
 
 
-def vulnerability_rows(store: GraphStore) -> list[tuple[dict[str, str], float]]:
-    from ..vulns.stats import sbom_vulnerability_counts
-
+def vulnerability_rows(store: GraphStore) -> Rows:
     return [({"severity": level}, float(n))
             for level, n in sorted(sbom_vulnerability_counts(store).items())]
 
 
-def malicious_rows(store: GraphStore) -> list[tuple[dict[str, str], float]]:
-    from ..vulns.stats import malicious_package_series
-
+def malicious_rows(store: GraphStore) -> Rows:
     return [(series, 1.0) for series in malicious_package_series(store)]
+
+
+# Gauges computed from the graph at scrape time: name -> (rows, label names, help).
+GRAPH_SOURCES: dict[str, tuple[Callable[[GraphStore], Rows], tuple[str, ...], str]] = {
+    m.UNSIGNED_ARTIFACTS_IN_PRODUCTION: (
+        unsigned_gauge_rows, m.UNSIGNED_LABELS,
+        "Artifacts running in production without a valid signature or verified attestation."),
+    m.VERIFICATION_BYPASS_ACTIVE: (
+        bypass_gauge_rows, (),
+        "1 while the emergency verification bypass is enabled."),
+    m.SBOM_VULNERABILITIES: (
+        vulnerability_rows, m.SEVERITY_LABELS,
+        "Distinct vulnerabilities in current SBOMs by severity."),
+    m.MALICIOUS_PACKAGES_DETECTED_TOTAL: (
+        malicious_rows, m.MALICIOUS_LABELS,
+        "Malicious packages listed by current SBOMs (1 per package version and advisory)."),
+    # operations (#17)
+    m.INTEGRITY_OK: (
+        integrity_gauge_rows, (),
+        "1 after the last integrity verify found the store intact, 0 after a violation."),
+    m.LOG_HEAD_SEQUENCE: (
+        log_head_rows, ("stream", "hash"),
+        "Sequence number of each hash-chained log's head as last verified (hash as label)."),
+    m.KEY_EXPIRY_SECONDS: (
+        nearest_expiry_rows, (),
+        "Seconds until the nearest expiry of a trusted key or Sigstore root part."),
+    m.STORE_SIZE_BYTES: (
+        store_size_rows, (),
+        "Bytes the graph store occupies (SQLite: database and WAL files)."),
+}
 
 
 class _Filtered(Collector):
@@ -108,13 +111,10 @@ class GraphCollector(Collector):
                                 "SBOM processing jobs not yet done or dead.", value=backlog)
         if not up:
             return
-        for name, (target, labels, help_text) in sorted(OPTIONAL_SOURCES.items()):
+        for name, (source, labels, help_text) in sorted(GRAPH_SOURCES.items()):
             family = GaugeMetricFamily(name, help_text, labels=list(labels))
             try:
-                module, func = target.split(":")
-                rows = getattr(importlib.import_module(module), func)(store)
-            except ModuleNotFoundError:
-                continue
+                rows = source(store)
             except Exception as exc:
                 get_logger().error("metric_source_failed", metric=name, error=str(exc))
                 continue

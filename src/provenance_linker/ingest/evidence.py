@@ -4,7 +4,6 @@ outcome (verified evidence, not claims) with its subjects, signer and SLSA build
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -12,24 +11,17 @@ from typing import Any
 from ..documents import Document
 from ..errors import LimitExceeded
 from ..formats.evidence import EvidenceItem, EvidenceRecord
-from ..linker import BuildContext, Built
+from ..graph.refs import resolve
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
-from ..refs import resolve
-from .engine import VerifyContext, verify_item
-from .keys import TrustStore
-from .outcome import INVALID, UNVERIFIED, Outcome
-from .slsa import is_provenance, parse_provenance
+from ..trust.engine import VerifyContext, verify_item
+from ..trust.evidence_nodes import item_key, signer_nodes
+from ..trust.outcome import INVALID, UNVERIFIED, Outcome
+from ..trust.slsa import is_provenance, parse_provenance
+from ..trust.trust_store import TrustStore
+from .contract import BuildContext, Built
 
 MAX_MATERIAL_BYTES = 1024 * 1024  # items kept for re-verification when a key arrives
 MAX_ITEMS = 10_000  # signed items per document (each costs a signature check)
-
-
-def identity_key(issuer: str | None, subject: str | None) -> str:
-    return f"{issuer or ''} {subject or ''}"
-
-
-def item_key(item: EvidenceItem) -> str:
-    return "sha256:" + hashlib.sha256(item.raw).hexdigest()
 
 
 def build_evidence(record: EvidenceRecord, document: Document, ctx: BuildContext) -> Built:
@@ -111,21 +103,6 @@ def evidence_nodes(item: EvidenceItem, outcome: Outcome, subjects: Sequence[tupl
             nodes += n
             edges += e
     return nodes, edges
-
-
-def signer_nodes(ref: NodeRef, outcome: Outcome) -> tuple[list[Node], list[Edge]]:
-    """SIGNED_BY only for what was verified: the graph holds evidence, not claims."""
-    if not outcome.ok:
-        return [], []
-    if outcome.signer_kind == "key" and outcome.key_id:
-        key = Node(NodeKind.KEY, outcome.key_id, {"name": outcome.key_name})
-        return [key], [Edge(EdgeKind.SIGNED_BY, ref, key.ref)]
-    if outcome.signer_kind == "identity":
-        ident = Node(NodeKind.IDENTITY, identity_key(outcome.issuer, outcome.subject),
-                     {"issuer": outcome.issuer, "subject": outcome.subject})
-        return [ident], [Edge(EdgeKind.SIGNED_BY, ref, ident.ref,
-                              {"root": outcome.root, "log_index": outcome.log_index})]
-    return [], []
 
 
 def build_nodes(predicate_type: str, predicate: dict[str, Any],

@@ -1,26 +1,24 @@
-"""API tokens and blocks: shared operational state kept in the store's records.
+"""API tokens: shared operational state kept in the store's records.
 
 A token is `plk_<id>_<secret>`; only the SHA-256 of the whole token is stored (under its
 id), and presented tokens are compared in constant time. Every replica reads the same
-records, so creating, revoking or blocking takes effect everywhere.
+records, so creating or revoking takes effect everywhere.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from .errors import AuthError, NotFound, UsageError
-from .store.interface import GraphStore
+from ..errors import AuthError, NotFound, UsageError
+from ..store.interface import GraphStore
 
 TOKENS = "api_tokens"
-BLOCKS = "blocks"
 PREFIX = "plk_"
 
 
@@ -97,58 +95,3 @@ def authenticate(store: GraphStore, token: str) -> Principal:
 
 
 # --- blocks (the runbook's "block the source IP/user") ---------------------------------
-
-def block_key(*, user: str | None = None, ip: str | None = None) -> str:
-    if (user is None) == (ip is None):
-        raise UsageError("give exactly one of --user or --ip")
-    if user is not None:
-        return f"user:{user}"
-    assert ip is not None
-    try:
-        return f"ip:{ipaddress.ip_network(ip, strict=False)}"
-    except ValueError as exc:
-        raise UsageError(f"not an IP address or CIDR: {ip!r}") from exc
-
-
-def block(store: GraphStore, key: str, reason: str | None = None) -> dict[str, Any]:
-    record = {"key": key, "created": _now(), "reason": reason}
-    store.put_record(BLOCKS, key, record)
-    return record
-
-
-def unblock(store: GraphStore, key: str) -> bool:
-    return store.delete_record(BLOCKS, key)
-
-
-def list_blocks(store: GraphStore) -> list[dict[str, Any]]:
-    return sorted((v for _, v in store.list_records(BLOCKS)), key=lambda r: str(r["key"]))
-
-
-@dataclass(frozen=True, slots=True)
-class BlockList:
-    users: frozenset[str]
-    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
-
-    @classmethod
-    def load(cls, store: GraphStore) -> BlockList:
-        users: set[str] = set()
-        nets = []
-        for key, _ in store.list_records(BLOCKS):
-            kind, _, value = key.partition(":")
-            if kind == "user":
-                users.add(value)
-            elif kind == "ip":
-                nets.append(ipaddress.ip_network(value, strict=False))
-        return cls(frozenset(users), tuple(nets))
-
-    def ip_blocked(self, ip: str | None) -> bool:
-        if ip is None or not self.networks:
-            return False
-        try:
-            addr = ipaddress.ip_address(ip)
-        except ValueError:
-            return False
-        return any(addr.version == n.version and addr in n for n in self.networks)
-
-    def user_blocked(self, name: str) -> bool:
-        return name in self.users

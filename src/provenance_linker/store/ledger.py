@@ -15,9 +15,11 @@ from typing import Any
 
 import orjson
 
-from .model import LogEntry, Props
+from ..model import LogEntry, Props
 
 GENESIS = "0" * 64
+# The change ledger: one entry per document written (ingest, re-verification).
+LEDGER_STREAM = "ledger"
 
 
 def canonical_json(value: Any) -> bytes:

@@ -10,9 +10,9 @@ from typing import Any
 
 import orjson
 
-from .errors import StoreUnavailable
-from .jobs import PENDING_STATES, RUNNING, Job
-from .store.sqlite import open_connection, path_from_url
+from ..errors import StoreUnavailable
+from ..store.sqlite import open_connection, path_from_url
+from .interface import PENDING_STATES, RUNNING, Job
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (

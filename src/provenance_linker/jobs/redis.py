@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 import redis
 
-from .errors import StoreUnavailable
-from .jobs import Job
+from ..errors import StoreUnavailable
+from .interface import Job
 
 _PREFIX = "provenance:jobs:"
 _PENDING = _PREFIX + "pending"

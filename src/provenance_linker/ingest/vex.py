@@ -2,28 +2,27 @@
 
 Two sources: OpenVEX documents (`build_openvex`, DocumentKind.VEX) and the
 `vulnerabilities[].analysis` of a CycloneDX SBOM, which apply to the SBOM's subject
-(`build_sbom` wraps the SBOM builder). A `not_affected` or `fixed` statement suppresses
+(`build_sbom_with_vex` wraps the SBOM builder). A `not_affected` or `fixed` statement suppresses
 the finding for that artifact; queries show it as suppressed, with the reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..documents import Document
 from ..errors import ProvenanceError
 from ..formats.base import SbomRecord
 from ..formats.openvex import VexRecord
+from ..graph.refs import resolve
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..purls import PurlError, oci_digest, parse_purl
-from ..refs import resolve
 from ..store.interface import GraphStore
+from ..vulns.suppression import SUPPRESSING
+from .contract import BuildContext, Built
+from .sbom import build_sbom
 
-if TYPE_CHECKING:
-    from ..linker import BuildContext, Built
-
-SUPPRESSING = {"not_affected", "fixed"}
 # CycloneDX analysis.state -> VEX status
 _CDX_STATE = {"not_affected": "not_affected", "false_positive": "not_affected",
               "resolved": "fixed", "resolved_with_pedigree": "fixed",
@@ -81,8 +80,6 @@ def openvex_batch(record: VexRecord, document: Document, store: GraphStore
 
 
 def build_openvex(record: VexRecord, document: Document, ctx: BuildContext) -> Built:
-    from ..linker import Built
-
     batch, summary, warnings = openvex_batch(record, document, ctx.store)
     return Built(batch, summary, warnings)
 
@@ -112,12 +109,9 @@ def cyclonedx_vex(entries: Sequence[Mapping[str, Any]], subject: str | None
     return nodes, edges, warnings
 
 
-def build_sbom(record: SbomRecord, document: Document, ctx: BuildContext) -> Built:
+def build_sbom_with_vex(record: SbomRecord, document: Document, ctx: BuildContext) -> Built:
     """The SBOM builder plus the VEX statements embedded in a CycloneDX BOM."""
-    from ..linker import Built
-    from ..linker import build_sbom as base_build
-
-    built = base_build(record, document, ctx)
+    built = build_sbom(record, document, ctx)
     entries = getattr(record, "vulnerabilities", None) or []
     if not entries:
         return built

@@ -9,14 +9,15 @@ digest, an application SBOM and its base image's SBOM meet whichever arrives fir
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .documents import Document
-from .formats.base import Component, SbomRecord
-from .model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
-from .purls import PurlError, generic_purl, oci_digest, parse_purl
-from .refs import ArtifactRef, name_node_props
+from ..documents import Document
+from ..formats.base import Component, SbomRecord
+from ..graph.refs import ArtifactRef, name_node_props, resolve
+from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
+from ..purls import PurlError, generic_purl, oci_digest, parse_purl
+from .contract import BuildContext, Built
 
 MAX_STORED_WARNINGS = 200
 
@@ -189,3 +190,14 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
                         format=str(document.format), name=document.name,
                         meta={"size": document.size})
     return Batch(document=info, nodes=nodes, edges=edges), summary
+
+
+def build_sbom(record: SbomRecord, document: Document, ctx: BuildContext) -> Built:
+    """The SBOM builder: the subject is the document's own, else `--artifact`."""
+    artifact = ctx.options.artifact
+    if artifact is not None and artifact.digest is None:
+        artifact = resolve(ctx.store, artifact)
+    batch, summary = sbom_batch(record, document, artifact, ctx.now)
+    data = asdict(summary)
+    warnings = data.pop("warnings")
+    return Built(batch, data, warnings)

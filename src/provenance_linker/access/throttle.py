@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from .errors import UsageError
-from .store.interface import GraphStore
+from ..errors import UsageError
+from ..store.interface import GraphStore
 
 SETTINGS = "settings"
 THROTTLE_KEY = "throttle"

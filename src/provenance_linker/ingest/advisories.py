@@ -15,7 +15,7 @@ from ..documents import Document
 from ..formats.osv import OsvRecord
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from .matcher import (
+from ..vulns.matcher import (
     TYPE_OF_ECOSYSTEM,
     anchor_key,
     commit_of,
@@ -24,8 +24,9 @@ from .matcher import (
     release_of_purl,
     spec_from_props,
 )
-from .ranges import base_ecosystem
-from .severity import assess
+from ..vulns.ranges import base_ecosystem
+from ..vulns.severity import assess
+from .contract import BuildContext, Built
 
 MAX_MATCH_LOOKUPS = 10_000  # distinct package names one advisory may look up
 
@@ -132,3 +133,8 @@ def advisory_batch(record: OsvRecord, document: Document, store: GraphStore
         summary["matched_packages"] = len({e.src.key for e in matched})
         edges.extend(matched)
     return Batch(document=info, nodes=nodes, edges=edges, replaces=replaces), summary, warnings
+
+
+def build_advisory(record: OsvRecord, document: Document, ctx: BuildContext) -> Built:
+    batch, summary, warnings = advisory_batch(record, document, ctx.store)
+    return Built(batch, summary, warnings)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ledger import ChainReport, verify_chain
-from .model import LogEntry
-from .store.interface import GraphStore
+from ..model import LogEntry
+from ..store.interface import GraphStore
+from ..store.ledger import ChainReport, verify_chain
 
 AUDIT_STREAM = "audit"
 

@@ -21,10 +21,8 @@ from typing import Any, Protocol
 
 import orjson
 
-from .config import default_db_url
-from .errors import ConfigError, NotFound, UsageError
-from .store import scheme_of
-from .store.sqlite import path_from_url
+from ..documents import DocumentKind
+from ..errors import NotFound, UsageError
 
 QUEUED, RUNNING, DONE, FAILED, DEAD = "queued", "running", "done", "failed", "dead"
 
@@ -38,6 +36,15 @@ class JobState(StrEnum):
 
 
 PENDING_STATES = (QUEUED, RUNNING, FAILED)
+
+# Upload route kind -> document kinds it accepts.
+ACCEPTED: dict[str, frozenset[DocumentKind]] = {
+    "sbom": frozenset({DocumentKind.SBOM}),
+    "advisory": frozenset({DocumentKind.ADVISORY, DocumentKind.VEX}),
+    "attestation": frozenset({DocumentKind.ATTESTATION}),
+    "signature": frozenset({DocumentKind.SIGNATURE}),
+    "deployment": frozenset({DocumentKind.DEPLOYMENT}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,29 +118,6 @@ class JobQueue(Protocol):
     def ping(self) -> None: ...
 
     def close(self) -> None: ...
-
-
-def queue_url_for(db_url: str, queue_url: str | None) -> str:
-    """`PROVENANCE_QUEUE` if set, else a SQLite file next to the graph database."""
-    if queue_url:
-        return queue_url
-    if scheme_of(db_url) == "sqlite":
-        path = path_from_url(db_url).absolute()
-        return f"sqlite://{path.with_name(path.stem + '.queue.db')}"
-    default = path_from_url(default_db_url())
-    return f"sqlite://{default.with_name('queue.db')}"
-
-
-def open_queue(url: str) -> JobQueue:
-    if url.startswith("sqlite:///"):
-        from .jobs_sqlite import SqliteJobQueue
-
-        return SqliteJobQueue(url)
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        from .jobs_redis import RedisJobQueue
-
-        return RedisJobQueue(url)
-    raise ConfigError(f"unsupported queue URL {url!r}", hint="use sqlite:///PATH or redis://HOST")
 
 
 def new_job(kind: str, name: str, digest: str, data: bytes, options: Mapping[str, Any],

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from ..formats.dsse import pae
 from ..formats.evidence import INTOTO_PAYLOAD_TYPE
-from .keys import key_id
+from ..trust.keys import key_id
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,3 +49,26 @@ def sboms_for(store: GraphStore, digest: str) -> list[SbomInfo]:
 def current_sbom(store: GraphStore, digest: str) -> SbomInfo | None:
     infos = sboms_for(store, digest)
     return infos[0] if infos else None
+
+
+def current_sboms(store: GraphStore, artifacts: Iterable[str]) -> dict[str, str]:
+    """artifact digest -> digest of its current SBOM (newest `created`, then ingest)."""
+    refs = [NodeRef(NodeKind.ARTIFACT, a) for a in set(artifacts)]
+    if not refs:
+        return {}
+    describes = store.edges([EdgeKind.DESCRIBES], dst=refs)
+    sboms = store.get_many(NodeKind.SBOM, {e.src.key for e in describes})
+    by_artifact: dict[str, list[str]] = {}
+    for e in describes:
+        by_artifact.setdefault(e.dst.key, []).append(e.src.key)
+    out: dict[str, str] = {}
+    for art, keys in by_artifact.items():
+        created = {k: str((sboms[k].props.get("created") if k in sboms else "") or "")
+                   for k in keys}
+        newest = max(created.values())
+        tied = sorted(k for k, c in created.items() if c == newest)
+        if len(tied) > 1:
+            seqs = {k: (doc.seq or 0) if (doc := store.document(k)) else 0 for k in tied}
+            tied.sort(key=lambda k: seqs[k])
+        out[art] = tied[-1]
+    return out

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .errors import AmbiguousReference, NotFound, UsageError
-from .model import EdgeKind, NodeKind, NodeRef, sha256_digest
-from .store.interface import GraphStore
+from ..errors import AmbiguousReference, NotFound, UsageError
+from ..model import EdgeKind, NodeKind, NodeRef, sha256_digest
+from ..store.interface import GraphStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,3 +90,14 @@ def resolve(store: GraphStore, ref: ArtifactRef | str) -> ArtifactRef:
                                  hint="add a tag or a digest")
     name = ref.name if len(latest) > 1 else next(iter(latest))
     return ArtifactRef(name, digests.pop())
+
+
+def names_of(store: GraphStore, artifacts: Iterable[str]) -> dict[str, list[str]]:
+    refs = [NodeRef(NodeKind.ARTIFACT, a) for a in set(artifacts)]
+    out: dict[str, list[str]] = {}
+    if refs:
+        for e in store.edges([EdgeKind.NAMES], dst=refs):
+            out.setdefault(e.dst.key, [])
+            if e.src.key not in out[e.dst.key]:
+                out[e.dst.key].append(e.src.key)
+    return {k: sorted(v) for k, v in out.items()}

@@ -1,7 +1,6 @@
-"""Linker hooks: the advisory builder and the enricher matching new packages.
+"""The enricher matching new packages against known advisories.
 
-`build_advisory` is registered in `linker.BUILDERS[DocumentKind.ADVISORY]`;
-`match_new_packages` in `linker.ENRICHERS`. The enricher reads the anchors of the
+`match_new_packages` is registered in `orchestrator.ENRICHERS`. It reads the anchors of the
 batch's package names in one batched query and adds `Package -AFFECTED_BY->
 Vulnerability` edges asserted by the advisory's own document (`Edge.doc`), so a newer
 revision of the advisory withdraws them together with everything else it said.
@@ -9,25 +8,12 @@ revision of the advisory withdraws them together with everything else it said.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..documents import Document
-from ..formats.osv import OsvRecord
 from ..model import Batch, Edge, EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from .advisory_graph import advisory_batch
-from .matcher import anchor_key, commit_of, match_entries, release_of_purl, spec_from_props
-from .ranges import AffectedSpec, base_ecosystem
-
-if TYPE_CHECKING:
-    from ..linker import BuildContext, Built
-
-
-def build_advisory(record: OsvRecord, document: Document, ctx: BuildContext) -> Built:
-    from ..linker import Built
-
-    batch, summary, warnings = advisory_batch(record, document, ctx.store)
-    return Built(batch, summary, warnings)
+from ..vulns.matcher import anchor_key, commit_of, match_entries, release_of_purl, spec_from_props
+from ..vulns.ranges import AffectedSpec, base_ecosystem
 
 
 def match_new_packages(store: GraphStore, batch: Batch) -> Batch:

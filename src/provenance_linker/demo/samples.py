@@ -223,7 +223,7 @@ def demo_cluster(images: list[GeneratedSbom]) -> dict[str, Any]:
 
 def demo_provenance(image: GeneratedSbom) -> dict[str, Any]:
     """SLSA provenance (in-toto Statement v1) for a demo image, from our own CI names."""
-    from .trust.signing import slsa_provenance
+    from .signing import slsa_provenance
 
     repository = "https://git.acme.test/" + image.name.split("/", 1)[1].split(":")[0]
     return slsa_provenance([(image.name, image.digest)],

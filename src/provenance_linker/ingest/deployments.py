@@ -13,15 +13,13 @@ RUNS edges observed last.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .documents import Document
-from .formats.kubernetes import KubernetesRecord, Workload
-from .model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
-from .refs import name_node_props
-
-if TYPE_CHECKING:
-    from .linker import BuildContext, Built
+from ..documents import Document
+from ..formats.kubernetes import KubernetesRecord, Workload
+from ..graph.refs import name_node_props
+from ..model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind, NodeRef
+from .contract import BuildContext, Built
 
 DEFAULT_CLUSTER = "default"
 _DIGEST = re.compile(r"sha256:([0-9a-fA-F]{64})")
@@ -130,8 +128,6 @@ def deployment_batch(record: KubernetesRecord, document: Document, cluster: str 
 
 
 def build_deployments(record: KubernetesRecord, document: Document, ctx: BuildContext) -> Built:
-    from .linker import Built
-
     cluster = getattr(ctx.options, "cluster", None) or DEFAULT_CLUSTER
     keys = {f"{cluster}/{w.namespace}/{w.kind}/{w.name}" for w in record.workloads}
     refs = [NodeRef(NodeKind.DEPLOYMENT, k) for k in sorted(keys)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .demo import GeneratedSbom
+from .samples import GeneratedSbom
 
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9.\-]+")
 

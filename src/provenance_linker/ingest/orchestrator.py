@@ -6,33 +6,26 @@ document kind), enrichers, and the `GraphStore`.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, cast
+from typing import Any
 
-from . import formats
-from .documents import Document, DocumentKind, Limits
-from .errors import ProvenanceError, UnsupportedDocument
+from .. import formats
+from ..documents import Document, DocumentKind
+from ..errors import ProvenanceError, UnsupportedDocument
+from ..model import Batch
+from ..store.interface import GraphStore
+from ..store.ledger import LEDGER_STREAM
+from ..telemetry import events
+from ..telemetry.logging import get_logger
+from .advisories import build_advisory
+from .contract import Builder, Enricher, IngestOptions
+from .deployments import build_deployments
+from .enrich_advisories import match_new_packages
+from .evidence import build_evidence
 from .gcpause import gc_paused
-from .model import Batch
-from .refs import ArtifactRef, resolve
-from .store.interface import GraphStore
-from .telemetry import events
-from .telemetry.logging import get_logger
-
-LEDGER_STREAM = "ledger"
-
-
-@dataclass(frozen=True, slots=True)
-class IngestOptions:
-    strict: bool = False
-    artifact: ArtifactRef | None = None  # the subject, when the document does not say
-    environment: str | None = None  # for deployments
-    cluster: str | None = None  # for deployments: the cluster the snapshot came from
-    limits: Limits = Limits()
-    actor: Mapping[str, Any] | None = None  # who asked (recorded in the ledger)
+from .vex import build_openvex, build_sbom_with_vex
 
 
 @dataclass(slots=True)
@@ -51,54 +44,17 @@ class IngestReport:
                 "warnings": self.warnings}
 
 
-@dataclass(slots=True)
-class Built:
-    """What a builder returns: the batch plus a JSON-able summary and warnings."""
-
-    batch: Batch
-    summary: dict[str, Any]
-    warnings: list[str]
-
-
-class BuildContext(Protocol):
-    store: GraphStore
-    options: IngestOptions
-    now: str
-
-
-Builder = Callable[[Any, Document, BuildContext], Built]
-Enricher = Callable[[GraphStore, Batch], Batch]
-
-# DocumentKind -> "module:function" building a batch from a parsed record.
-BUILDERS: dict[DocumentKind, str] = {
-    DocumentKind.SBOM: "provenance_linker.vulns.vex:build_sbom",  # SBOM + embedded VEX
-    DocumentKind.ATTESTATION: "provenance_linker.trust.evidence_graph:build_evidence",
-    DocumentKind.SIGNATURE: "provenance_linker.trust.evidence_graph:build_evidence",
-    DocumentKind.ADVISORY: "provenance_linker.vulns.enrich:build_advisory",
-    DocumentKind.VEX: "provenance_linker.vulns.vex:build_openvex",
-    DocumentKind.DEPLOYMENT: "provenance_linker.deploy_graph:build_deployments",
+# DocumentKind -> the builder of a batch from that kind's parsed record.
+BUILDERS: dict[DocumentKind, Builder] = {
+    DocumentKind.SBOM: build_sbom_with_vex,  # SBOM + the VEX embedded in a CycloneDX BOM
+    DocumentKind.ATTESTATION: build_evidence,
+    DocumentKind.SIGNATURE: build_evidence,
+    DocumentKind.ADVISORY: build_advisory,
+    DocumentKind.VEX: build_openvex,
+    DocumentKind.DEPLOYMENT: build_deployments,
 }
 # Enrichers run on every batch before it is applied (e.g. advisory matching).
-ENRICHERS: list[str] = ["provenance_linker.vulns.enrich:match_new_packages"]
-
-
-def _load(target: str) -> Any:
-    module, name = target.split(":")
-    return getattr(importlib.import_module(module), name)
-
-
-def build_sbom(record: Any, document: Document, ctx: BuildContext) -> Built:
-    from dataclasses import asdict
-
-    from .sbom_graph import sbom_batch
-
-    artifact = ctx.options.artifact
-    if artifact is not None and artifact.digest is None:
-        artifact = resolve(ctx.store, artifact)
-    batch, summary = sbom_batch(record, document, artifact, ctx.now)
-    data = asdict(summary)
-    warnings = data.pop("warnings")
-    return Built(batch, data, warnings)
+ENRICHERS: list[Enricher] = [match_new_packages]
 
 
 @dataclass(slots=True)
@@ -114,7 +70,7 @@ class Linker:
         self.store = store
         self._clock = clock or (lambda: datetime.now(UTC))
         self._enrichers = list(enrichers) if enrichers is not None else [
-            cast(Enricher, _load(t)) for t in ENRICHERS]
+            *ENRICHERS]
 
     def ingest(self, document: Document, options: IngestOptions | None = None) -> IngestReport:
         options = options or IngestOptions()
@@ -140,10 +96,9 @@ class Linker:
                                 summary=dict(existing.meta.get("summary", {})),
                                 warnings=[])
         record = formats.parse(document, formats.ParseOptions(options.strict, options.limits))
-        target = BUILDERS.get(document.kind)
-        if target is None:
+        builder = BUILDERS.get(document.kind)
+        if builder is None:
             raise UnsupportedDocument(f"cannot ingest {document.kind} documents yet")
-        builder = cast(Builder, _load(target))
         ctx = _Context(self.store, options, self._clock().isoformat())
         built = builder(record, document, ctx)
         del record  # the batch has everything now; keep peak memory to one copy

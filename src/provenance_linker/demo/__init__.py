@@ -1,0 +1,1 @@
+"""Deterministic demo data: sample SBOMs, advisories, clusters, signing."""

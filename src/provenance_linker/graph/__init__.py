@@ -1,0 +1,1 @@
+"""Read rules over the graph store shared by every reader above it."""

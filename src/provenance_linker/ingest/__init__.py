@@ -1,0 +1,1 @@
+"""Ingest: the orchestrator, one builder per document kind, enrichers."""
