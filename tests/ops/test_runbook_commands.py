@@ -133,3 +133,31 @@ def test_neo4j_5_slow_query_command(neo4j_server: Neo4jServer) -> None:
         with pytest.raises(Exception, match=r"dbms\.listQueries"):
             session.run("CALL dbms.listQueries() YIELD query, elapsedTimeMillis "
                         "WHERE elapsedTimeMillis > 1000 RETURN query").consume()
+
+
+def test_the_runbooks_block_replicas_0_stops_the_workload_running(tmp_path: Path) -> None:
+    """`kubectl patch deployment … replicas: 0`, seen in the next snapshot, leaves the
+    Deployment recorded but running nothing (so UnsignedArtifactInProduction resolves)."""
+    from provenance_linker.model import EdgeKind
+
+    url = f"sqlite:///{tmp_path}/graph.db"
+    assert run(["--db", url, "demo", "--out", str(tmp_path / "samples")]) == 0
+    snapshot = orjson.loads((tmp_path / "samples/cluster-production.k8s.json").read_bytes())
+    for item in snapshot["items"]:  # pods stay listed: only the replica count says zero
+        if item["kind"] == "Deployment" and item["metadata"]["name"] == "storefront-web":
+            item["spec"]["replicas"] = 0
+    rescaled = tmp_path / "rescaled.k8s.json"
+    rescaled.write_bytes(orjson.dumps(snapshot))
+    store = open_store(url)
+    try:
+        assert [r["deployment"] for r, _ in unsigned_gauge_rows(store)] == ["storefront-web"]
+    finally:
+        store.close()
+    assert run(["--db", url, "ingest", "deployments", str(rescaled)]) == 0
+    store = open_store(url)
+    try:
+        assert unsigned_gauge_rows(store) == []
+        runs = store.edges([EdgeKind.RUNS])
+        assert runs and all("storefront" not in e.src.key for e in runs)
+    finally:
+        store.close()
