@@ -12,6 +12,8 @@ command -v openssl >/dev/null || need+=(openssl)
 # explorer (#19): Chromium for the browser tests (Playwright drives it), npm for the assets
 command -v chromium >/dev/null || need+=(chromium)
 command -v npm >/dev/null || need+=(npm)
+# ops (#17): amtool checks the alert routing; the end-to-end alert test runs a real Alertmanager.
+command -v amtool >/dev/null || need+=(prometheus-alertmanager)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -21,4 +23,5 @@ if [ ${#need[@]} -gt 0 ]; then
   # Debian starts the packaged daemons; the tests start their own on loopback.
   ($SUDO service prometheus stop || true) >/dev/null 2>&1
   ($SUDO service redis-server stop || true) >/dev/null 2>&1
+  ($SUDO service prometheus-alertmanager stop || true) >/dev/null 2>&1
 fi

@@ -57,6 +57,11 @@ ALLOWED: Mapping[tuple[str, str], frozenset[str]] = {
                                      "trust.policy", "trust.trust_store"}),
     ("runtime", "access"): frozenset({"access.audit"}),
     ("runtime", "vulns"): frozenset({"vulns.graphview"}),
+    # operations (#17): backups carry the queue's pending jobs, `keys status` reads the
+    # trust store, the worker's watch notifies new malicious packages
+    ("ops", "jobs"): frozenset({"jobs.interface"}),
+    ("ops", "trust"): frozenset({"trust.trust_store"}),
+    ("ops", "vulns"): frozenset({"vulns.stats"}),
     # foundation modules build on each other in this order only
     ("config", "documents"): frozenset({"documents"}),
     ("config", "errors"): frozenset({"errors"}),

@@ -18,6 +18,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from ..ops.integrity import integrity_gauge_rows, log_head_rows
+from ..ops.key_status import nearest_expiry_rows
+from ..ops.retention import store_size_rows
 from ..queries.running import running_gauge_rows, unresolved_gauge_rows
 from ..queries.unsigned import unsigned_gauge_rows
 from ..runtime.quarantine_ops import drain_gauge_rows
@@ -75,6 +78,19 @@ GRAPH_SOURCES: dict[str, tuple[Callable[[GraphStore], Rows], tuple[str, ...], st
     m.UNRESOLVED_RUNNING_IMAGES: (
         unresolved_gauge_rows, m.UNRESOLVED_LABELS,
         "Running containers whose image has no digest (tag only or odd reference)."),
+    # operations (#17)
+    m.INTEGRITY_OK: (
+        integrity_gauge_rows, (),
+        "1 after the last integrity verify found the store intact, 0 after a violation."),
+    m.LOG_HEAD_SEQUENCE: (
+        log_head_rows, ("stream", "hash"),
+        "Sequence number of each hash-chained log's head as last verified (hash as label)."),
+    m.KEY_EXPIRY_SECONDS: (
+        nearest_expiry_rows, (),
+        "Seconds until the nearest expiry of a trusted key or Sigstore root part."),
+    m.STORE_SIZE_BYTES: (
+        store_size_rows, (),
+        "Bytes the graph store occupies (SQLite: database and WAL files)."),
 }
 
 

@@ -123,3 +123,36 @@ def trust_root(ctx: typer.Context, file: Path = typer.Argument(..., help="Truste
     emit({"root": value["name"], "reverified": reverified}, output,
          lambda d: console.print(f"trusted root {d['root']} added; "
                                  f"{len(d['reverified'])} items re-verified", highlight=False))
+
+
+# operations (#17): the runbooks' "check key management system status"
+@app.command("status")
+def status(ctx: typer.Context,
+           within_days: int = typer.Option(30, "--within-days", min=0,
+                                           help="report keys and roots expiring this soon"),
+           output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Keys and Sigstore roots expiring within N days, revoked keys still referenced by
+    stored signatures; exit 1 if there is any."""
+    from datetime import UTC, datetime
+
+    from ..ops.key_status import key_status
+
+    report = key_status(state(ctx).store(), within_days=within_days,
+                        clock=lambda: datetime.now(UTC))
+    data = report.as_dict()
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(table(f"Expiring within {within_days} days", ["what", "name", "id",
+                                                                     "expires_at", "days"],
+                            [[e.what, e.name, e.ident, e.expires_at, e.days_left]
+                             for e in report.expiring]))
+        console.print(table("Revoked keys still referenced", ["key", "signatures", "example"],
+                            [[r["key"], r["signatures"], r["example"]]
+                             for r in report.revoked_in_use]))
+        nearest = report.nearest_expiry
+        console.print(f"nearest expiry: {nearest.name} {nearest.ident} at {nearest.expires_at}"
+                      if nearest else "nearest expiry: none", highlight=False)
+
+    emit(data, output, render)
+    if not report.ok:
+        raise typer.Exit(1)

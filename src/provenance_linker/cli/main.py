@@ -17,11 +17,14 @@ from ..telemetry import logging as tlog
 from . import (  # noqa: F401
     audit_cmd,
     auth_cmd,
+    backup_cmd,
     bypass_cmd,
     ingest,
     ingest_evidence,
     ingest_image,
+    integrity_cmd,  # operations (#17)
     keys,
+    notify_cmd,
     policy_cmd,
     query,
     query_unsigned,
@@ -71,6 +74,11 @@ app.add_typer(runtime_cmd.quarantine_app, name="quarantine")
 
 app.add_typer(feeds_cmd.app, name="feeds")
 app.add_typer(export_group.app, name="export")  # explorer (#19)
+# operations (#17)
+app.add_typer(integrity_cmd.app, name="integrity")
+app.command("backup")(backup_cmd.backup)
+app.command("restore")(backup_cmd.restore)
+app.add_typer(notify_cmd.app, name="notify")
 
 
 def _version(value: bool) -> None:

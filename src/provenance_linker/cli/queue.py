@@ -16,7 +16,9 @@ from ..jobs import worker as worker_core
 from ..jobs.feed_http import HttpFetcher
 from ..jobs.feed_sync import run_every, sync
 from ..jobs.interface import JobQueue, JobState, purge_stuck, retry
+from ..ops.periodic import PeriodicIntegrity
 from ..store import open_store
+from ..store.interface import GraphStore
 from ..telemetry import events
 from ..telemetry import logging as tlog
 from ..telemetry.memory import RssWatch
@@ -99,6 +101,9 @@ def worker(
                                       help="also run `feeds sync` every this many seconds "
                                       "(mirror and ecosystems from PROVENANCE_FEED_MIRROR, "
                                       "PROVENANCE_FEED_ECOSYSTEMS; 0: off)"),
+    integrity_every: float | None = typer.Option(
+        None, "--integrity-every", min=1.0,
+        help="also run `integrity verify` every SECONDS (needs the integrity key)"),
 ) -> None:
     """Process uploaded documents from the queue (component sbom-processor)."""
     st = state(ctx)
@@ -115,10 +120,13 @@ def worker(
     watch.start()
     feeds = start_feed_schedule(st.settings.db_url, feeds_every, st.settings.limits, stop) \
         if feeds_every else None
+    checks = _periodic_integrity(st.store(), integrity_every)
     try:
         worker_core.run(q, st.store(), config, stop=stop, max_jobs=max_jobs)
     finally:
         stop.set()
+        if checks is not None:
+            checks.stop()
         if feeds is not None:
             feeds.join(timeout=30)
         watch.stop()
@@ -141,6 +149,25 @@ def start_feed_schedule(db_url: str, interval: float, limits: Limits,
     thread = threading.Thread(target=loop, name="feed-sync", daemon=True)
     thread.start()
     return thread
+
+
+def _periodic_integrity(store: GraphStore, seconds: float | None) -> PeriodicIntegrity | None:
+    if seconds is None:
+        return None
+    from datetime import UTC, datetime
+
+    from ..ops import notify
+
+    def clock() -> datetime:
+        return datetime.now(UTC)
+
+    def after(report: object) -> None:
+        notify.notify_integrity(store, report, clock=clock)
+        notify.notify_new_malicious(store, clock=clock)
+
+    checks = PeriodicIntegrity(store, seconds, clock=clock, on_report=after)
+    checks.start()
+    return checks
 
 
 def _memory_warn_bytes() -> int:

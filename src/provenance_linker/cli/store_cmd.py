@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import typer
 
+from ..errors import UsageError
 from ..store import display_url
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
@@ -49,3 +53,46 @@ def copy(ctx: typer.Context,
         "Copy (verified)", ["", ""],
         [(k, r[k]) for k in ("source", "target", "documents", "records", "log_entries",
                              "target_digest")]), highlight=False))
+
+
+# --- operations (#17): retention --------------------------------------------------------
+@app.command("prune")
+def prune(ctx: typer.Context,
+          superseded_before: str = typer.Option(
+              ..., "--superseded-before", metavar="DATE",
+              help="remove superseded SBOMs ingested before this date (YYYY-MM-DD or ISO)"),
+          archive: Path | None = typer.Option(
+              None, "--archive", help="write the removed documents to this archive first"),
+          dry_run: bool = typer.Option(False, "--dry-run", help="only list what would go"),
+          output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Remove superseded SBOMs (another SBOM of the same artifact is current) and report
+    the space reclaimed."""
+    from ..ops.retention import prune as prune_store
+    from ..telemetry import events
+    from ..telemetry.logging import get_logger
+
+    try:
+        before = datetime.fromisoformat(superseded_before)
+    except ValueError as exc:
+        raise UsageError(f"not a date: {superseded_before!r}",
+                         where="--superseded-before", hint="e.g. 2026-01-31") from exc
+    if before.tzinfo is None:
+        before = before.replace(tzinfo=UTC)
+    report = prune_store(state(ctx).store(), before, archive=archive, dry_run=dry_run,
+                         clock=lambda: datetime.now(UTC)).as_dict()
+    if not dry_run:
+        get_logger().info(events.STORE_PRUNED, documents=len(report["documents"]),
+                          reclaimed_bytes=report["reclaimed_bytes"])
+    emit(report, output, lambda r: console.print(
+        f"{'would remove' if dry_run else 'removed'} {len(r['documents'])} superseded SBOMs; "
+        f"reclaimed {r['reclaimed_bytes'] if r['reclaimed_bytes'] is not None else 'n/a'} "
+        "bytes", highlight=False))
+
+
+@app.command("size")
+def size(ctx: typer.Context, output: OutputFormat = OUTPUT_OPTION) -> None:
+    """Bytes the store occupies (SQLite: database and WAL; Neo4j: see the server)."""
+    store = state(ctx).store()
+    data = {"store": display_url(store), "bytes": store.size_bytes()}
+    emit(data, output, lambda d: console.print(f"{d['store']}: {d['bytes']} bytes",
+                                               highlight=False))

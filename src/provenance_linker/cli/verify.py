@@ -107,6 +107,16 @@ def verify(
         raise error from exc
     emit_report(report.as_dict(), output, _render, sarif=verify_sarif, csv=verify_csv)
     if report.exit_code:
+        if environment:  # operations (#17): subscribers hear of failures in an environment
+            from datetime import UTC, datetime
+
+            from ..ops import notify
+
+            data = report.as_dict()
+            notify.deliver(state(ctx).store(), "verification_failed", {
+                "artifact_name": str(data.get("artifact")), "digest": data.get("digest"),
+                "environment": environment, "failure_reason": data.get("failure_reason")},
+                clock=lambda: datetime.now(UTC))
         raise typer.Exit(report.exit_code)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
 from ..model import (
@@ -18,6 +19,7 @@ from ..model import (
     NodeRef,
     TraversalStep,
 )
+from .seal import Seal, Sealer
 
 
 @runtime_checkable
@@ -134,4 +136,34 @@ class GraphStore(Protocol):
     def import_log(self, stream: str, entries: Sequence[LogEntry]) -> int:
         """Store entries read from another store verbatim (same seq, time and hashes);
         they must continue this store's chain (StoreError otherwise)."""
+        ...
+
+    # --- integrity and consistent snapshots (ops/integrity.py, ops/backup.py)
+    sealer: Sealer | None
+    """Computes row seals when an integrity key is configured (store/seal.py)."""
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads of the calling thread inside the block see one consistent state."""
+        ...
+
+    def integrity_seals(self) -> dict[str, Seal]:
+        """Each sealed table's stored seal (store/seal.TABLES)."""
+        ...
+
+    def integrity_rows(self, table: str
+                       ) -> Iterator[tuple[str, str, tuple[object, ...], str | None]]:
+        """(label, key, sealed content, stored mac) of every row of a sealed table."""
+        ...
+
+    def integrity_orphan(self, table: str) -> tuple[str, str] | None:
+        """A row referencing a row that does not exist (label, key), if any."""
+        ...
+
+    # --- size (ops/retention.py)
+    def size_bytes(self) -> int | None:
+        """Bytes the store occupies on disk, when the backend can tell."""
+        ...
+
+    def reclaim_space(self) -> None:
+        """Return space freed by deletions to the file system where the backend needs it."""
         ...

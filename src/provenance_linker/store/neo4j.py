@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -34,6 +35,7 @@ from ..model import (
 from ..telemetry.logging import timed_query
 from . import neo4j_cypher as cy
 from . import neo4j_schema as schema
+from . import neo4j_seal
 from .digest import graph_digest
 from .neo4j_config import parse_target
 from .neo4j_errors import log_unavailable, translate
@@ -41,6 +43,7 @@ from .neo4j_props import is_native, loads
 from .neo4j_state import OperationalState
 from .neo4j_write import BatchWriter, delete_document, run_statement
 from .paths import chains_per_document, encode_dependencies, index_chain, walk_edges
+from .seal import Seal, Sealer, key_from_env
 
 T = TypeVar("T")
 DEFAULT_CONNECT_SECONDS = 3.0
@@ -58,8 +61,12 @@ class Neo4jStore(OperationalState):
                  username: str | None = None, password: str | None = None,
                  database: str | None = None, env: Mapping[str, str] | None = None,
                  connect_seconds: float = DEFAULT_CONNECT_SECONDS,
-                 retry_seconds: float = DEFAULT_RETRY_SECONDS) -> None:
+                 retry_seconds: float = DEFAULT_RETRY_SECONDS,
+                 integrity_key: bytes | None = None) -> None:
         self.url = url
+        key = integrity_key if integrity_key is not None else key_from_env(env)
+        self.sealer: Sealer | None = Sealer(key) if key else None
+        self._snapshot = threading.local()  # the open snapshot transaction of this thread
         self.target = parse_target(url, username=username, password=password,
                                    database=database, env=env)
         self._clock = clock
@@ -88,6 +95,9 @@ class Neo4jStore(OperationalState):
     # --- sessions ------------------------------------------------------------------
     def _session_run(self, mode: str, work: Callable[..., T], *args: Any,
                      conflict_retries: int = 0) -> T:
+        tx = getattr(self._snapshot, "tx", None)
+        if tx is not None and mode == READ_ACCESS:
+            return work(tx)
         try:
             with self._driver.session(database=self.target.database, default_access_mode=mode,
                                       bookmark_manager=self._bookmarks) as session:
@@ -201,7 +211,7 @@ class Neo4jStore(OperationalState):
 
     # --- graph writes --------------------------------------------------------------------
     def apply(self, batch: Batch) -> ApplyResult:
-        writer = BatchWriter(batch, self._clock().isoformat())
+        writer = BatchWriter(batch, self._clock().isoformat(), self.sealer)
         with timed_query("apply", self.backend):
             created = self._write(writer.run, conflict_retries=3)
         return ApplyResult(batch.document.digest, created, writer.node_count,
@@ -209,7 +219,7 @@ class Neo4jStore(OperationalState):
 
     def delete_document(self, digest: str) -> bool:
         with timed_query("delete_document", self.backend):
-            return self._write(delete_document, digest)
+            return self._write(delete_document, digest, self.sealer)
 
     # --- reads -------------------------------------------------------------------------
     _DOC_RETURN = ("RETURN d.digest, d.kind, d.format, d.name, d.meta, d.ingested_at, d.seq")
@@ -410,6 +420,46 @@ class Neo4jStore(OperationalState):
         queries, collected = cy.edges_query((), (), (), None, params)
         edges = [cy.edge_from_row(r) for r in self._rows(queries, params, collected)]
         return graph_digest(nodes, edges)
+
+    # --- size and space (ops/retention.py) -------------------------------------------
+    def size_bytes(self) -> int | None:
+        return None  # the server's store files are not visible through Bolt
+
+    def reclaim_space(self) -> None:
+        """Nothing to do: Neo4j reuses the space of deleted records itself."""
+
+    # --- integrity and snapshots (ops/) ---------------------------------------------
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads of this thread inside the block see one transaction. Neo4j reads are
+        read-committed, so the transaction first takes every table seal's lock, which each
+        sealed writer takes before it commits: writers wait until the block ends."""
+        self._ensure_schema()
+        try:
+            with self._driver.session(database=self.target.database,
+                                      bookmark_manager=self._bookmarks) as session, \
+                    session.begin_transaction() as tx:
+                neo4j_seal.read_seals(tx, lock=True)  # type: ignore[arg-type]
+                self._snapshot.tx = tx
+                try:
+                    yield
+                finally:
+                    self._snapshot.tx = None
+                    tx.rollback()
+        except Exception as exc:
+            if isinstance(exc, StoreError):
+                raise
+            raise translate(exc, self.target.display) from exc
+
+    def integrity_seals(self) -> dict[str, Seal]:
+        return self._read(neo4j_seal.read_seals)
+
+    def integrity_rows(self, table: str
+                       ) -> Iterator[tuple[str, str, tuple[object, ...], str | None]]:
+        return iter(self._read(lambda tx: list(neo4j_seal.sealed_rows(tx, table))))
+
+    def integrity_orphan(self, table: str) -> tuple[str, str] | None:
+        return None  # relationships cannot outlive their nodes in Neo4j
 
 
 def _read_rows(tx: ManagedTransaction, query: str, params: Mapping[str, Any]

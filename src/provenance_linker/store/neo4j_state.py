@@ -7,12 +7,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from neo4j import ManagedTransaction
-
 from ..model import LogEntry
 from . import neo4j_schema as schema
 from .neo4j_props import dumps, loads
-from .neo4j_write import append_log, import_log, run_statement
+from .neo4j_write import append_log, delete_record, import_log, put_record
+from .seal import Sealer
 
 T = TypeVar("T")
 
@@ -21,6 +20,7 @@ class OperationalState:
     """Records and logs over the store's sessions (`_rows` reads, `_write` writes)."""
 
     _clock: Callable[[], datetime]
+    sealer: Sealer | None
 
     def _rows(self, queries: Sequence[str], params: Mapping[str, Any],
               collected: bool = False) -> list[list[Any]]:
@@ -30,9 +30,7 @@ class OperationalState:
         raise NotImplementedError
 
     def put_record(self, collection: str, key: str, value: Mapping[str, Any]) -> None:
-        self._write(run_statement,
-                    f"MERGE (r:{schema.RECORD} {{collection: $c, key: $k}}) SET r.value = $v",
-                    {"c": collection, "k": key, "v": dumps(dict(value))})
+        self._write(put_record, collection, key, dumps(dict(value)), self.sealer)
 
     def get_record(self, collection: str, key: str) -> dict[str, Any] | None:
         rows = self._rows([f"MATCH (r:{schema.RECORD} {{collection: $c, key: $k}}) "
@@ -45,11 +43,7 @@ class OperationalState:
         return [(k, loads(v)) for k, v in rows]
 
     def delete_record(self, collection: str, key: str) -> bool:
-        def work(tx: ManagedTransaction) -> bool:
-            record = tx.run(f"MATCH (r:{schema.RECORD} {{collection: $c, key: $k}}) "
-                            "DELETE r RETURN count(*) AS n", {"c": collection, "k": key}).single()
-            return bool(record and record["n"])
-        return self._write(work)
+        return self._write(delete_record, collection, key, self.sealer)
 
     def record_collections(self) -> list[str]:
         rows = self._rows([f"MATCH (r:{schema.RECORD}) RETURN DISTINCT r.collection AS c "
@@ -58,7 +52,7 @@ class OperationalState:
 
     def append_log(self, stream: str, payload: Mapping[str, Any]) -> LogEntry:
         at = self._clock().isoformat()
-        return self._write(append_log, stream, dict(payload), at)
+        return self._write(append_log, stream, dict(payload), at, self.sealer)
 
     def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]:
         query = (f"MATCH (e:{schema.LOG_ENTRY}) WHERE e.stream = $s AND e.seq > $after "
@@ -77,4 +71,4 @@ class OperationalState:
 
     def import_log(self, stream: str, entries: Sequence[LogEntry]) -> int:
         """Write entries copied from another store verbatim; they must continue the chain."""
-        return self._write(import_log, stream, list(entries))
+        return self._write(import_log, stream, list(entries), self.sealer)

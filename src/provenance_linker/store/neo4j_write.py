@@ -21,7 +21,9 @@ from . import neo4j_schema as schema
 from .chain import check_continuation
 from .neo4j_cypher import collected, collected_rows, seek
 from .neo4j_props import drop_none, dumps, loads, merge_patch, property_map
+from .neo4j_seal import MAC, edge_mac, flush, node_mac, row_mac
 from .paths import encode_dependencies
+from .seal import Sealer, Tally
 
 CHUNK = 5000  # rows per UNWIND (bounded parameter size)
 ORD_STRIDE = 10**9  # edge insertion order: document sequence * stride + position
@@ -41,9 +43,11 @@ class BatchWriter:
     patch the existing ones whose properties change. Edges then find their endpoints by
     element id (no second index lookup) and carry the document digest."""
 
-    def __init__(self, batch: Batch, now: str) -> None:
+    def __init__(self, batch: Batch, now: str, sealer: Sealer | None = None) -> None:
         self.batch = batch
         self.now = now
+        self.sealer = sealer
+        self.tally = Tally()
         self.doc = batch.document.digest
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for node in batch.nodes:
@@ -79,9 +83,10 @@ class BatchWriter:
                                      if identity[0] == EdgeKind.DEPENDS_ON} - {self.doc})
 
     def run(self, tx: ManagedTransaction) -> bool:
+        self.tally = Tally()  # the driver may run this again after a transient failure
         for old in self.batch.replaces:
             if old != self.doc:
-                delete_document(tx, old)
+                delete_document(tx, old, self.sealer, self.tally)
         if self.other_docs:
             found = {r["d"] for r in tx.run(
                 f"UNWIND $docs AS d MATCH (:{schema.DOCUMENT} {{digest: d}}) RETURN d",
@@ -97,7 +102,8 @@ class BatchWriter:
             tx.run(f"UNWIND $docs AS d MATCH (x:{schema.DOCUMENT} {{digest: d}}) "
                    f"REMOVE x.{schema.DEPENDENCY_INDEX}", {"docs": self.stale_indexes}).consume()
         for stream, payload in self.batch.log:
-            append_log(tx, stream, dict(payload), self.now)
+            append_log(tx, stream, dict(payload), self.now, self.sealer, self.tally)
+        flush(tx, self.sealer, self.tally)
         return created
 
     def _ensure_document(self, tx: ManagedTransaction) -> tuple[int, bool]:
@@ -109,15 +115,18 @@ class BatchWriter:
         if record is not None:
             return int(record["seq"]), False
         info = self.batch.document
+        meta, at = dumps(drop_none(info.meta)), info.ingested_at or self.now
+        mac = row_mac(self.sealer, "documents", self.doc, info.kind, info.format, info.name,
+                      meta, at)
         record = tx.run(
             f"MATCH (c:{schema.SEQUENCE} {{name: 'documents'}}) SET c.value = c.value + 1 "
             f"CREATE (d:{schema.DOCUMENT} {{digest: $digest, kind: $kind, format: $format, "
             "name: $name, meta: $meta, ingested_at: $at, seq: c.value, "
-            f"{schema.DEPENDENCY_INDEX}: $dependencies}}) RETURN d.seq AS seq",
+            f"{schema.DEPENDENCY_INDEX}: $dependencies, {MAC}: $mac}}) RETURN d.seq AS seq",
             {"digest": self.doc, "kind": info.kind, "format": info.format, "name": info.name,
-             "meta": dumps(drop_none(info.meta)), "at": info.ingested_at or self.now,
-             "dependencies": self.dependencies},
+             "meta": meta, "at": at, "dependencies": self.dependencies, "mac": mac},
         ).single()
+        self.tally.add("documents", mac)
         assert record is not None
         return int(record["seq"]), True
 
@@ -132,14 +141,17 @@ class BatchWriter:
         for kind, keys in sorted(by_kind.items()):
             keys.sort()  # a stable lock order between concurrent writers
             stored: dict[str, str | None] = {}
+            old_macs: dict[str, str | None] = {}
             for chunk in _chunks(keys):
-                for key, props, element in collected_rows(tx.run(
+                for key, props, element, mac in collected_rows(tx.run(
                         f"UNWIND $keys AS k {seek('n', kind)} " + _LOCK.format(v="n")
-                        + " " + collected("k, n._props, elementId(n)"),
+                        + " " + collected(f"k, n._props, elementId(n), n.{MAC}"),
                         {"keys": list(chunk)})):
                     stored[key] = props
+                    old_macs[key] = mac
                     ids[(kind, key)] = element
-            fresh = [[key, property_map(self.nodes[(kind, key)], {"key": key})]
+            fresh = [[key, self._sealed_node(kind, property_map(self.nodes[(kind, key)],
+                                                                 {"key": key}), None)]
                      for key in keys if key not in stored]
             for chunk in _chunks(fresh):
                 for key, element in collected_rows(tx.run(
@@ -155,7 +167,8 @@ class BatchWriter:
                     before = loads(text)
                     after = merge_patch(before, patch)
                     if after != before:
-                        changed.append([ids[(kind, key)], property_map(after, {"key": key})])
+                        changed.append([ids[(kind, key)], self._sealed_node(
+                            kind, property_map(after, {"key": key}), old_macs[key])])
             for chunk in _chunks(changed):
                 tx.run("UNWIND $rows AS r MATCH (n) WHERE elementId(n) = r[0] SET n = r[1]",
                        {"rows": list(chunk)}).consume()
@@ -165,6 +178,14 @@ class BatchWriter:
                        f"MATCH (n) WHERE elementId(n) = id {asserts} (d)-[:{schema.ASSERTS}]->(n)",
                        {"doc": self.doc, "ids": list(chunk)}).consume()
         return ids
+
+    def _sealed_node(self, kind: str, properties: dict[str, Any],
+                     old: str | None) -> dict[str, Any]:
+        mac = node_mac(self.sealer, kind, properties)
+        if mac is not None:
+            properties[MAC] = mac
+        self.tally.change("nodes", old, mac)
+        return properties
 
     def _endpoint_provenance(self, tx: ManagedTransaction) -> None:
         """Endpoints of edges another document asserts are asserted by that document too
@@ -186,20 +207,30 @@ class BatchWriter:
             fresh = created and doc == self.doc
             values = drop_none(props)
             extra = property_map(values, {}) if values else {}
+            mac = edge_mac(self.sealer, kind, (sk, skey), (dk, dkey), {**extra, "doc": doc})
+            if fresh:
+                self.tally.add("edges", mac)
             groups.setdefault((kind, fresh), []).append(
-                [ids[(sk, skey)], ids[(dk, dkey)], seq * ORD_STRIDE + position, extra, doc])
+                [ids[(sk, skey)], ids[(dk, dkey)], seq * ORD_STRIDE + position, extra, doc,
+                 mac])
         for (kind, fresh), rows in sorted(groups.items()):
             match = ("UNWIND $rows AS r MATCH (a) WHERE elementId(a) = r[0] "
                      "MATCH (b) WHERE elementId(b) = r[1] ")
             if fresh:
                 query = match + (f"CREATE (a)-[e:{kind} {{doc: r[4], _ord: r[2]}}]->(b) "
-                                 "SET e += r[3]")
+                                 f"SET e += r[3] SET e.{MAC} = r[5]")
             else:  # an upsert replaces the properties, keeping the original position
                 query = match + (f"MERGE (a)-[e:{kind} {{doc: r[4]}}]->(b) "
-                                 "WITH e, r, coalesce(e._ord, r[2]) AS ord "
-                                 "SET e = r[3] SET e.doc = r[4], e._ord = ord")
+                                 f"WITH e, r, coalesce(e._ord, r[2]) AS ord, e.{MAC} AS old "
+                                 f"SET e = r[3] SET e.doc = r[4], e._ord = ord, e.{MAC} = r[5] "
+                                 "RETURN collect([old, r[5]]) AS changes")
             for chunk in _chunks(rows):
-                tx.run(query, {"rows": list(chunk)}).consume()
+                result = tx.run(query, {"rows": list(chunk)})
+                if fresh:
+                    result.consume()
+                else:
+                    for old, new in collected_rows(result):
+                        self.tally.change("edges", old, new)
 
 
 def dependency_index(edges: Mapping[EdgeIdentity, tuple[int, Any]], doc: str) -> str | None:
@@ -212,24 +243,36 @@ def dependency_index(edges: Mapping[EdgeIdentity, tuple[int, Any]], doc: str) ->
     return encode_dependencies([(src, dst) for _, src, dst in own])
 
 
-def delete_document(tx: ManagedTransaction, digest: str) -> bool:
+def delete_document(tx: ManagedTransaction, digest: str, sealer: Sealer | None = None,
+                    tally: Tally | None = None) -> bool:
     """Withdraw the document's edges and provenance; delete nodes nobody asserts now."""
+    own = tally is None
+    tally = Tally() if tally is None else tally
     record = tx.run(f"MATCH (d:{schema.DOCUMENT} {{digest: $d}}) " + _LOCK.format(v="d")
                     + " RETURN count(d) AS n", {"d": digest}).single()
     if record is None or not record["n"]:
         return False
     for kind in EdgeKind:  # each lookup uses the relationship index on `doc`
-        tx.run(f"MATCH ()-[e:{kind} {{doc: $d}}]->() DELETE e", {"d": digest}).consume()
+        for mac in tx.run(f"MATCH ()-[e:{kind} {{doc: $d}}]->() WITH e, e.{MAC} AS m "
+                          "DELETE e RETURN collect(m) AS macs", {"d": digest}).single(
+                              strict=True)[0]:
+            tally.remove("edges", mac)
     candidates = [row[0] for row in collected_rows(tx.run(
         f"MATCH (:{schema.DOCUMENT} {{digest: $d}})-[a:{schema.ASSERTS}]->(n) "
         "DELETE a " + collected("elementId(n)"), {"d": digest}))]
     for chunk in _chunks(candidates):
         # Lock before the check, so a concurrent assertion of the node is seen.
-        tx.run("UNWIND $ids AS id MATCH (n) WHERE elementId(n) = id "
-               + _LOCK.format(v="n") + f" WITH n WHERE NOT EXISTS "
-               f"{{ MATCH ()-[:{schema.ASSERTS}]->(n) }} DETACH DELETE n",
-               {"ids": list(chunk)}).consume()
-    tx.run(f"MATCH (d:{schema.DOCUMENT} {{digest: $d}}) DELETE d", {"d": digest}).consume()
+        for mac in tx.run("UNWIND $ids AS id MATCH (n) WHERE elementId(n) = id "
+                          + _LOCK.format(v="n") + f" WITH n WHERE NOT EXISTS "
+                          f"{{ MATCH ()-[:{schema.ASSERTS}]->(n) }} WITH n, n.{MAC} AS m "
+                          "DETACH DELETE n RETURN collect(m) AS macs",
+                          {"ids": list(chunk)}).single(strict=True)[0]:
+            tally.remove("nodes", mac)
+    gone = tx.run(f"MATCH (d:{schema.DOCUMENT} {{digest: $d}}) WITH d, d.{MAC} AS m DELETE d "
+                  "RETURN m", {"d": digest}).single()
+    tally.remove("documents", gone["m"] if gone else None)
+    if own:
+        flush(tx, sealer, tally)
     return True
 
 
@@ -247,34 +290,71 @@ def _lock_stream(tx: ManagedTransaction, stream: str) -> tuple[int, str]:
 _CREATE_ENTRIES = (
     f"MATCH (h:{schema.LOG_STREAM} {{stream: $s}}) SET h.seq = $seq, h.hash = $hash "
     f"WITH h UNWIND $entries AS e CREATE (:{schema.LOG_ENTRY} {{stream: $s, seq: e.seq, "
-    "at: e.at, payload: e.payload, prev_hash: e.prev_hash, hash: e.hash})"
+    f"at: e.at, payload: e.payload, prev_hash: e.prev_hash, hash: e.hash, {MAC}: e.mac}})"
 )
 
 
+def _entry_row(sealer: Sealer | None, tally: Tally, stream: str, seq: int, at: str,
+               payload: str, prev: str, digest: str) -> dict[str, Any]:
+    mac = row_mac(sealer, "logs", stream, seq, at, payload, prev, digest)
+    tally.add("logs", mac)
+    return {"seq": seq, "at": at, "payload": payload, "prev_hash": prev, "hash": digest,
+            "mac": mac}
+
+
 def append_log(tx: ManagedTransaction, stream: str, payload: Mapping[str, Any],
-               at: str) -> LogEntry:
+               at: str, sealer: Sealer | None = None, tally: Tally | None = None) -> LogEntry:
+    own = tally is None
+    tally = Tally() if tally is None else tally
     last, prev = _lock_stream(tx, stream)
     seq = last + 1
     body = orjson.loads(orjson.dumps(dict(payload)))
     digest = ledger.entry_hash(stream, seq, at, body, prev)
     tx.run(_CREATE_ENTRIES, {"s": stream, "seq": seq, "hash": digest, "entries": [
-        {"seq": seq, "at": at, "payload": dumps(body), "prev_hash": prev,
-         "hash": digest}]}).consume()
+        _entry_row(sealer, tally, stream, seq, at, dumps(body), prev, digest)]}).consume()
+    if own:
+        flush(tx, sealer, tally)
     return LogEntry(stream, seq, at, body, prev, digest)
 
 
-def import_log(tx: ManagedTransaction, stream: str, entries: Sequence[LogEntry]) -> int:
+def import_log(tx: ManagedTransaction, stream: str, entries: Sequence[LogEntry],
+               sealer: Sealer | None = None) -> int:
     """Write entries copied from another store verbatim (they must continue the chain)."""
     if not entries:
         return 0
+    tally = Tally()
     last, prev = _lock_stream(tx, stream)
     check_continuation(stream, entries, last, prev)
-    rows = [{"seq": e.seq, "at": e.at, "payload": dumps(dict(e.payload)),
-             "prev_hash": e.prev_hash, "hash": e.hash} for e in entries]
+    rows = [_entry_row(sealer, tally, stream, e.seq, e.at, dumps(dict(e.payload)),
+                       e.prev_hash, e.hash) for e in entries]
     for chunk in _chunks(rows):
         tx.run(_CREATE_ENTRIES, {"s": stream, "seq": chunk[-1]["seq"],
                                  "hash": chunk[-1]["hash"], "entries": list(chunk)}).consume()
+    flush(tx, sealer, tally)
     return len(entries)
+
+
+def put_record(tx: ManagedTransaction, collection: str, key: str, value: str,
+               sealer: Sealer | None) -> None:
+    mac = row_mac(sealer, "records", collection, key, value)
+    record = tx.run(f"MERGE (r:{schema.RECORD} {{collection: $c, key: $k}}) "
+                    f"WITH r, r.{MAC} AS old SET r.value = $v, r.{MAC} = $m RETURN old",
+                    {"c": collection, "k": key, "v": value, "m": mac}).single(strict=True)
+    tally = Tally()
+    tally.change("records", record["old"], mac)
+    flush(tx, sealer, tally)
+
+
+def delete_record(tx: ManagedTransaction, collection: str, key: str,
+                  sealer: Sealer | None) -> bool:
+    macs = tx.run(f"MATCH (r:{schema.RECORD} {{collection: $c, key: $k}}) "
+                  f"WITH r, r.{MAC} AS m DELETE r RETURN collect(m) AS macs",
+                  {"c": collection, "k": key}).single(strict=True)[0]
+    tally = Tally()
+    for mac in macs:
+        tally.remove("records", mac)
+    flush(tx, sealer, tally)
+    return bool(macs)
 
 
 def run_statement(tx: ManagedTransaction, statement: str,

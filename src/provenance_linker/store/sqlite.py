@@ -33,9 +33,11 @@ from ..model import (
     TraversalStep,
 )
 from ..telemetry.logging import timed_query
+from . import sqlite_seal
 from . import sqlite_write as write
 from .digest import graph_digest
 from .paths import chains_per_document
+from .seal import Seal, Sealer, Tally, key_from_env
 from .sqlite_rows import chunks, loads, node_ids
 
 # Enum lookup by value through a dict: Enum.__call__ dominated large edge reads.
@@ -93,10 +95,14 @@ def open_connection(path: Path, what: str) -> sqlite3.Connection:
 class SqliteStore:
     backend = "sqlite"
 
-    def __init__(self, url: str, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = utc_now,
+                 integrity_key: bytes | None = None) -> None:
         self.url = url
         self.path = path_from_url(url)
         self._clock = clock
+        key = integrity_key if integrity_key is not None else key_from_env()
+        self.sealer: Sealer | None = Sealer(key) if key else None
+        self._sealing = False  # row-change triggers go in once the schema has mac columns
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -106,6 +112,9 @@ class SqliteStore:
             raise StoreUnavailable(f"cannot create the database folder: {exc}",
                                    where=str(self.path.parent)) from exc
         self.migrate()
+        if self.sealer is not None:
+            self._sealing = True
+            sqlite_seal.install_triggers(self._conn())
 
     # --- connections ---------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -113,12 +122,15 @@ class SqliteStore:
         if conn is None:
             conn = open_connection(self.path, "graph database")
             self._local.conn = conn
+            self._local.tally = Tally()
+            sqlite_seal.register(conn, self.sealer, self._local.tally)
+            if self._sealing:
+                sqlite_seal.install_triggers(conn)
             with self._lock:
                 self._all.append(conn)
         return conn
 
     @contextmanager
-
     def _write(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
         try:
@@ -126,10 +138,15 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot start a write transaction: {exc}",
                                    where=str(self.path)) from exc
+        tally: Tally = self._local.tally
+        tally.clear()
         try:
             yield conn
+            if self.sealer is not None:
+                sqlite_seal.flush(conn, self.sealer, tally)
         except BaseException:
             conn.execute("ROLLBACK")
+            tally.clear()
             raise
         else:
             conn.execute("COMMIT")
@@ -178,7 +195,7 @@ class SqliteStore:
     # --- writes (store/sqlite_write.py) -----------------------------------------------
     def apply(self, batch: Batch) -> ApplyResult:
         with timed_query("apply", self.backend), self._write() as conn:
-            return write.apply_batch(conn, batch, self._clock)
+            return write.apply_batch(conn, batch, self._clock, self.sealer)
 
     def delete_document(self, digest: str) -> bool:
         with timed_query("delete_document", self.backend), self._write() as conn:
@@ -455,7 +472,7 @@ class SqliteStore:
     # --- records and logs ------------------------------------------------------------
     def put_record(self, collection: str, key: str, value: Mapping[str, Any]) -> None:
         with self._write() as conn:
-            write.put_record(conn, collection, key, value)
+            write.put_record(conn, collection, key, value, self.sealer)
 
     def get_record(self, collection: str, key: str) -> dict[str, Any] | None:
         row = self._conn().execute("SELECT value FROM records WHERE collection = ? AND key = ?",
@@ -472,7 +489,8 @@ class SqliteStore:
 
     def append_log(self, stream: str, payload: Mapping[str, Any]) -> LogEntry:
         with self._write() as conn:
-            return write.append_log(conn, stream, payload, self._clock().isoformat())
+            return write.append_log(conn, stream, payload, self._clock().isoformat(),
+                                    self.sealer)
 
     def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]:
         sql = "SELECT seq, at, payload, prev_hash, hash FROM logs WHERE stream = ? AND seq > ? " \
@@ -498,4 +516,41 @@ class SqliteStore:
         if not entries:
             return 0
         with self._write() as conn:
-            return write.import_log(conn, stream, entries)
+            return write.import_log(conn, stream, entries, self.sealer)
+
+    # --- size and space (ops/retention.py) -------------------------------------------
+    def size_bytes(self) -> int | None:
+        return sum(p.stat().st_size for p in (self.path, self.path.with_name(
+            self.path.name + "-wal")) if p.exists())
+
+    def reclaim_space(self) -> None:
+        """Give freed pages back to the file system (VACUUM rewrites the file)."""
+        conn = self._conn()
+        try:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot reclaim space: {exc}", where=str(self.path)) from exc
+
+    # --- integrity and snapshots (ops/) ---------------------------------------------
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads of this thread inside the block see one read transaction (WAL: a
+        consistent snapshot while other connections keep writing)."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            conn.execute("SELECT count(*) FROM integrity_seals").fetchone()  # pins the snapshot
+            yield
+        finally:
+            conn.execute("COMMIT")
+
+    def integrity_seals(self) -> dict[str, Seal]:
+        return sqlite_seal.read_seals(self._conn())
+
+    def integrity_rows(self, table: str
+                       ) -> Iterator[tuple[str, str, tuple[object, ...], str | None]]:
+        return sqlite_seal.sealed_rows(self._conn(), table)
+
+    def integrity_orphan(self, table: str) -> tuple[str, str] | None:
+        return sqlite_seal.orphan(self._conn(), table)

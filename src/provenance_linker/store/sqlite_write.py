@@ -15,14 +15,20 @@ from typing import Any
 import orjson
 
 from ..errors import StoreError
-from ..model import ApplyResult, Batch, DocumentInfo, LogEntry
+from ..model import ApplyResult, Batch, DocumentInfo, Edge, LogEntry
 from . import ledger
 from .chain import check_continuation
+from .seal import Sealer
 from .sqlite_rows import dumps, node_ids
 
 
-def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], datetime]
-                ) -> ApplyResult:
+def _mac(sealer: Sealer | None, table: str, *parts: Any) -> str | None:
+    # Each row's keyed MAC (store/seal.py); None when no integrity key is configured.
+    return sealer.mac(table, *parts) if sealer is not None else None
+
+
+def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], datetime],
+                sealer: Sealer | None = None) -> ApplyResult:
     """One document's batch inside the caller's write transaction: withdraw what it
     replaces, upsert nodes (JSON merge patch), record node provenance, upsert edges,
     append its log entries."""
@@ -42,12 +48,15 @@ def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], date
     for old in batch.replaces:
         if old != doc_digest:
             delete_document(conn, old)
-    doc_id, created = ensure_document(conn, batch.document, clock)
+    doc_id, created = ensure_document(conn, batch.document, clock, sealer)
+    # The node MAC is computed in SQL (pl_mac), where the merged properties exist.
     conn.executemany(
-        "INSERT INTO nodes(kind, key, props) VALUES (?, ?, ?) "
+        "INSERT INTO nodes(kind, key, props, mac) VALUES (?1, ?2, ?3, "
+        "pl_mac('nodes', ?1, ?2, ?3)) "
         "ON CONFLICT(kind, key) DO UPDATE SET props = json_patch(nodes.props, "
-        "excluded.props) WHERE excluded.props <> '{}' AND nodes.props <> "
-        "json_patch(nodes.props, excluded.props)",
+        "excluded.props), mac = pl_mac('nodes', nodes.kind, nodes.key, "
+        "json_patch(nodes.props, excluded.props)) WHERE excluded.props <> '{}' "
+        "AND nodes.props <> json_patch(nodes.props, excluded.props)",
         ((k, key, dumps(p)) for (k, key), p in merged.items()),  # streamed
     )
     ids = node_ids(conn, merged.keys())
@@ -58,32 +67,34 @@ def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], date
     sources += [(ids[(k, key)], doc_ids[d]) for k, key, d in endpoint_docs]
     conn.executemany("INSERT OR IGNORE INTO node_sources VALUES (?, ?)", sources)
     conn.executemany(
-        "INSERT INTO edges(kind, src, dst, doc_id, props) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props "
-        "WHERE edges.props <> excluded.props",
-        (
-            (str(e.kind), ids[(str(e.src.kind), e.src.key)],
-             ids[(str(e.dst.kind), e.dst.key)], doc_ids[e.doc or doc_digest],
-             dumps(e.props))
-            for e in batch.edges
-        ),
+        "INSERT INTO edges(kind, src, dst, doc_id, props, mac) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props, "
+        "mac = excluded.mac WHERE edges.props <> excluded.props",
+        (_edge_row(e, ids, doc_ids, e.doc or doc_digest, sealer) for e in batch.edges),
     )
     for stream, payload in batch.log:
-        append_log(conn, stream, payload, clock().isoformat())
+        append_log(conn, stream, payload, clock().isoformat(), sealer)
     return ApplyResult(doc_digest, created, len(merged), len(batch.edges))
 
 
-def ensure_document(conn: sqlite3.Connection, doc: DocumentInfo, clock: Callable[[], datetime]
-                    ) -> tuple[int, bool]:
+def _edge_row(e: Edge, ids: Mapping[tuple[str, str], int], doc_ids: Mapping[str, int],
+              doc: str, sealer: Sealer | None) -> tuple[Any, ...]:
+    props = dumps(e.props)
+    src, dst = (str(e.src.kind), e.src.key), (str(e.dst.kind), e.dst.key)
+    return (str(e.kind), ids[src], ids[dst], doc_ids[doc], props,
+            _mac(sealer, "edges", str(e.kind), *src, *dst, doc, props))
+
+
+def ensure_document(conn: sqlite3.Connection, doc: DocumentInfo, clock: Callable[[], datetime],
+                    sealer: Sealer | None = None) -> tuple[int, bool]:
     row = conn.execute("SELECT id FROM documents WHERE digest = ?", (doc.digest,)).fetchone()
     if row:
         return int(row[0]), False
+    values = (doc.digest, doc.kind, doc.format, doc.name, dumps(doc.meta),
+              doc.ingested_at or clock().isoformat())  # kept when copied
     cur = conn.execute(
-        "INSERT INTO documents(digest, kind, format, name, meta, ingested_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (doc.digest, doc.kind, doc.format, doc.name, dumps(doc.meta),
-         doc.ingested_at or clock().isoformat()),  # kept when copied
-    )
+        "INSERT INTO documents(digest, kind, format, name, meta, ingested_at, mac) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)", (*values, _mac(sealer, "documents", *values)))
     return int(cur.lastrowid or 0), True
 
 
@@ -114,10 +125,11 @@ def delete_document(conn: sqlite3.Connection, digest: str) -> bool:
 
 
 def put_record(conn: sqlite3.Connection, collection: str, key: str,
-               value: Mapping[str, Any]) -> None:
-    conn.execute("INSERT INTO records VALUES (?, ?, ?) ON CONFLICT(collection, key) "
-                 "DO UPDATE SET value = excluded.value",
-                 (collection, key, orjson.dumps(dict(value)).decode()))
+               value: Mapping[str, Any], sealer: Sealer | None = None) -> None:
+    text = orjson.dumps(dict(value)).decode()
+    conn.execute("INSERT INTO records VALUES (?, ?, ?, ?) ON CONFLICT(collection, key) "
+                 "DO UPDATE SET value = excluded.value, mac = excluded.mac",
+                 (collection, key, text, _mac(sealer, "records", collection, key, text)))
 
 
 def delete_record(conn: sqlite3.Connection, collection: str, key: str) -> bool:
@@ -125,24 +137,28 @@ def delete_record(conn: sqlite3.Connection, collection: str, key: str) -> bool:
     return cur.rowcount > 0
 
 
-def append_log(conn: sqlite3.Connection, stream: str, payload: Mapping[str, Any], at: str
-               ) -> LogEntry:
+def append_log(conn: sqlite3.Connection, stream: str, payload: Mapping[str, Any], at: str,
+               sealer: Sealer | None = None) -> LogEntry:
     row = conn.execute("SELECT seq, hash FROM logs WHERE stream = ? ORDER BY seq DESC "
                        "LIMIT 1", (stream,)).fetchone()
     seq, prev = (row[0] + 1, row[1]) if row else (1, ledger.GENESIS)
     body = orjson.loads(orjson.dumps(dict(payload)))
     digest = ledger.entry_hash(stream, seq, at, body, prev)
-    conn.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
-                 (stream, seq, at, orjson.dumps(body).decode(), prev, digest))
+    text = orjson.dumps(body).decode()
+    conn.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (stream, seq, at, text, prev, digest,
+                  _mac(sealer, "logs", stream, seq, at, text, prev, digest)))
     return LogEntry(stream, seq, at, body, prev, digest)
 
 
-def import_log(conn: sqlite3.Connection, stream: str, entries: Sequence[LogEntry]) -> int:
+def import_log(conn: sqlite3.Connection, stream: str, entries: Sequence[LogEntry],
+               sealer: Sealer | None = None) -> int:
     row = conn.execute("SELECT seq, hash FROM logs WHERE stream = ? ORDER BY seq "
                        "DESC LIMIT 1", (stream,)).fetchone()
     last, prev = (row[0], row[1]) if row else (0, ledger.GENESIS)
     check_continuation(stream, entries, last, prev)
-    conn.executemany("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)", [
-        (stream, e.seq, e.at, orjson.dumps(dict(e.payload)).decode(), e.prev_hash,
-         e.hash) for e in entries])
+    rows = [(stream, e.seq, e.at, orjson.dumps(dict(e.payload)).decode(), e.prev_hash,
+             e.hash) for e in entries]
+    conn.executemany("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(*r, _mac(sealer, "logs", *r)) for r in rows])
     return len(entries)

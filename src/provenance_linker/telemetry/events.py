@@ -42,3 +42,13 @@ FEED_SYNCED = "feed_synced"
 FEED_SYNC_FAILED = "feed_sync_failed"
 # Storage failures (disk full under the store).
 STORAGE_FULL = "storage_full"
+# --- operations (#17): integrity, backups, retention, notifications -----------------------
+INTEGRITY_VIOLATION = "integrity_violation"
+INTEGRITY_VERIFIED = "integrity_verified"
+LOG_HEAD = "log_head"
+VERIFICATION_PASSED = "verification passed"
+BACKUP_WRITTEN = "backup_written"
+RESTORE_DONE = "restore_done"
+STORE_PRUNED = "store_pruned"
+NOTIFICATION_SENT = "notification_sent"
+NOTIFICATION_FAILED = "notification_failed"

@@ -65,6 +65,10 @@ def configure(component: str = events.COMPONENT_CLI, *, level: str = "INFO",
     global _configured, SLOW_QUERY_SECONDS
     if slow_query_seconds is not None:
         SLOW_QUERY_SECONDS = slow_query_seconds
+    if stream is None:  # operations (#17): optional rotating log file
+        from .logfile import from_env
+
+        stream = from_env(os.environ)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -138,3 +138,15 @@ METRIC_LABELS: dict[str, tuple[str, ...]] = {
     **RUNTIME_METRIC_LABELS,
 }
 HISTOGRAMS = frozenset({HTTP_REQUEST_DURATION_SECONDS})
+
+# --- operations (#17): computed at scrape time from store records -------------------------
+INTEGRITY_OK = "provenance_integrity_ok"
+LOG_HEAD_SEQUENCE = "provenance_log_head_sequence"
+STORE_SIZE_BYTES = "provenance_store_size_bytes"
+KEY_EXPIRY_SECONDS = "provenance_trust_key_nearest_expiry_seconds"
+OPS_METRIC_LABELS: dict[str, tuple[str, ...]] = {
+    INTEGRITY_OK: (),
+    LOG_HEAD_SEQUENCE: ("stream", "hash"),
+    STORE_SIZE_BYTES: (),
+    KEY_EXPIRY_SECONDS: (),
+}

@@ -94,9 +94,14 @@ def verify_artifact(store: GraphStore, reference: str, *,
         outcome = BYPASSED if bypass.active else FAIL
     if not result.passed and record:
         get_logger(component=events.COMPONENT_VERIFIER).error(
-            events.VERIFICATION_FAILED, artifact=reference, digest=ref.digest,
+            events.VERIFICATION_FAILED, artifact=reference, artifact_name=str(ref),
+            digest=ref.digest,
             artifact_type=artifact_type, failure_reason=failure_reason,
             detail=failing.detail, environment=environment, bypassed=bypass.active)
+    elif record:  # the runbooks grep the logs for the alert's artifact_name (name@digest)
+        get_logger(component=events.COMPONENT_VERIFIER).info(
+            events.VERIFICATION_PASSED, artifact=reference, artifact_name=str(ref),
+            digest=ref.digest, artifact_type=artifact_type, environment=environment)
     if record:
         metrics.verifications_total.labels(outcome, artifact_type, failure_reason or "").inc()
     return VerificationReport(reference, ref.digest, artifact_type, environment, outcome,

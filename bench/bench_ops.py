@@ -1,0 +1,114 @@
+"""Operations benchmark: `backup`, `restore` and `integrity verify` of a SQLite store with
+1,000,000 package occurrences (100 SBOMs × 10,000 components by default), each run as a
+whole `provenance-linker` process, medians of several runs, with a baseline in the same
+run: copying the database file (what any byte-level backup costs at least).
+
+    .venv/bin/python bench/bench_ops.py [--sboms 100] [--components 10000] [--runs 3]
+                                        [--keep DIR]
+
+Targets: backup < 60 s, restore < 60 s, integrity verify < 30 s. `--keep DIR` reuses the
+store built there by an earlier run (building it is ingest, measured by bench_ingest.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+from provenance_linker.demo.samples import cyclonedx_sbom
+from provenance_linker.documents import load
+from provenance_linker.ingest.orchestrator import Linker
+from provenance_linker.store import open_store
+from provenance_linker.store.seal import KEY_ENV
+
+BIN = Path(sys.executable).with_name("provenance-linker")
+KEY = "bench-integrity-key-0123456789abcdef"
+
+
+def build(path: Path, sboms: int, components: int) -> None:
+    marker = path.with_suffix(".built")
+    wanted = f"{sboms}x{components}"
+    if marker.exists() and marker.read_text() == wanted and path.exists():
+        return
+    for stale in path.parent.glob(path.name + "*"):
+        stale.unlink()
+    store = open_store(f"sqlite:///{path}", integrity_key=KEY.encode())
+    linker = Linker(store)
+    started = time.monotonic()
+    for i in range(sboms):
+        doc = cyclonedx_sbom(f"registry.bench.test/app-{i}", components, seed=i)
+        linker.ingest(load(orjson.dumps(doc.document), f"app-{i}.cdx.json"))
+    store.close()
+    marker.write_text(wanted)
+    print(f"built {wanted} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+
+def timed(args: list[str], env: dict[str, str]) -> float:
+    started = time.monotonic()
+    done = subprocess.run([str(BIN), *args], env=env, capture_output=True, timeout=900)
+    elapsed = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{args} failed: {done.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sboms", type=int, default=100)
+    parser.add_argument("--components", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", type=Path, default=None)
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-ops-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "source.db"
+    build(source, args.sboms, args.components)
+    env = {**os.environ, KEY_ENV: KEY, "PROVENANCE_LOG_LEVEL": "ERROR"}
+    store = open_store(f"sqlite:///{source}", integrity_key=KEY.encode())
+    counts = store.counts()
+    store.close()
+    results: dict[str, list[float]] = {"file copy (baseline)": [], "backup": [],
+                                       "restore": [], "integrity verify": []}
+    for run in range(args.runs):
+        started = time.monotonic()
+        shutil.copyfile(source, folder / "copy.db")
+        results["file copy (baseline)"].append(time.monotonic() - started)
+        archive = folder / "store.plbak"
+        results["backup"].append(timed(["--db", f"sqlite:///{source}", "backup",
+                                        str(archive), "--no-queue"], env))
+        target = folder / f"restored-{run}.db"
+        for stale in folder.glob(target.name + "*"):
+            stale.unlink()
+        results["restore"].append(timed(["restore", str(archive), "--db",
+                                         f"sqlite:///{target}", "--no-queue"], env))
+        results["integrity verify"].append(timed(["--db", f"sqlite:///{source}",
+                                                  "integrity", "verify"], env))
+        for stale in folder.glob(target.name + "*"):
+            stale.unlink()
+    baseline = statistics.median(results["file copy (baseline)"])
+    report = {"sboms": args.sboms, "components": args.components,
+              "package_occurrences": counts.get("LISTS", 0), "nodes": sum(
+                  n for k, n in counts.items() if k[0].isupper() and not k.isupper()),
+              "edges": sum(n for k, n in counts.items() if k.isupper()),
+              "db_bytes": source.stat().st_size,
+              "archive_bytes": (folder / "store.plbak").stat().st_size,
+              "median_seconds": {k: round(statistics.median(v), 2) for k, v in results.items()},
+              "ratio_to_file_copy": {k: round(statistics.median(v) / baseline, 1)
+                                     for k, v in results.items()},
+              "runs": {k: [round(x, 2) for x in v] for k, v in results.items()}}
+    print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+    if args.keep is None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,280 @@
+"""Backup archives: a consistent online snapshot of a whole store, restorable into any
+backend and proven by the backend-independent content digest.
+
+An archive is gzip'd JSON lines: a header (format name and version), one line per
+document (its batch as `export_document` gives it, in ingest order), per record, per
+page of log entries (verbatim: sequence numbers, times, hashes), per pending queue job,
+then a manifest: counts, content digest, log heads, the SHA-256 of every line before it,
+and — when an integrity key is configured — an HMAC of that manifest. Everything is read
+inside one `store.snapshot()`, so writers keep going and the archive is one state.
+`restore` reads the whole archive and checks it before it writes anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import hmac
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+from ..errors import InvalidDocument, StoreError, UsageError
+from ..jobs.interface import PENDING_STATES, Job, JobQueue
+from ..model import Batch, DocumentInfo, Edge, EdgeKind, LogEntry, Node, NodeKind, NodeRef
+from ..store import display_url
+from ..store.interface import GraphStore
+from ..store.seal import Sealer
+
+FORMAT = "provenance-linker-backup"
+VERSION = 1
+LOG_PAGE = 10_000
+_NODE_KINDS = {str(k): k for k in NodeKind}
+_EDGE_KINDS = {str(k): k for k in EdgeKind}
+
+
+@dataclass(slots=True)
+class Manifest:
+    documents: int = 0
+    records: int = 0
+    log_entries: int = 0
+    jobs: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    content_digest: str = ""
+    log_heads: dict[str, list[Any]] = field(default_factory=dict)
+    source: str = ""
+    created_at: str = ""
+    body_sha256: str = ""
+    mac: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- writing ----------------------------------------------------------------------------
+class _Sink(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+class ArchiveWriter:
+    def __init__(self, out: _Sink) -> None:
+        self.out = out
+        self.body = hashlib.sha256()
+
+    def line(self, value: Any) -> None:
+        data = orjson.dumps(value) + b"\n"
+        self.body.update(data)
+        self.out.write(data)
+
+
+def document_line(batch: Batch) -> dict[str, Any]:
+    info = batch.document
+    return {"t": "document",
+            "info": [info.digest, info.kind, info.format, info.name, dict(info.meta),
+                     info.ingested_at],
+            "nodes": [[str(n.kind), n.key, dict(n.props)] for n in batch.nodes],
+            "edges": [[str(e.kind), str(e.src.kind), e.src.key, str(e.dst.kind), e.dst.key,
+                       dict(e.props), e.doc] for e in batch.edges]}
+
+
+def _job_line(job: Job) -> dict[str, Any]:
+    fields = asdict(job)
+    fields["data"] = base64.b64encode(job.data).decode()
+    return {"t": "job", "job": fields}
+
+
+def _manifest_mac(sealer: Sealer | None, manifest: Manifest) -> str | None:
+    if sealer is None:
+        return None
+    fields = manifest.as_dict()
+    fields.pop("mac")
+    return sealer.mac("backup", fields)
+
+
+def write_backup(store: GraphStore, path: Path, *, clock: Callable[[], datetime],
+                 queue: JobQueue | None = None) -> Manifest:
+    """Write the archive to `path` (via a temporary file renamed at the end, so a failed
+    backup never leaves a partial archive under the final name)."""
+    manifest = Manifest(source=display_url(store), created_at=clock().isoformat())
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with gzip.open(partial, "wb", compresslevel=1) as out:
+            writer = ArchiveWriter(out)
+            writer.line({"t": "header", "format": FORMAT, "version": VERSION,
+                         "created_at": manifest.created_at, "source": manifest.source})
+            with store.snapshot():
+                _write_graph(store, writer, manifest)
+            if queue is not None:  # its own storage: pending jobs as the queue holds them now
+                for state in PENDING_STATES:
+                    for listed in queue.list(state, limit=1_000_000):
+                        job = queue.get(listed.id, with_data=True)
+                        if job is not None:
+                            writer.line(_job_line(job))
+                            manifest.jobs += 1
+            manifest.body_sha256 = writer.body.hexdigest()
+            manifest.mac = _manifest_mac(store.sealer, manifest)
+            writer.out.write(orjson.dumps({"t": "manifest", **manifest.as_dict()}) + b"\n")
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write the backup: {exc.strerror}", where=str(path)) from exc
+    return manifest
+
+
+def _write_graph(store: GraphStore, writer: ArchiveWriter, manifest: Manifest) -> None:
+    for info in store.documents():
+        batch = store.export_document(info.digest)
+        if batch is not None:
+            writer.line(document_line(batch))
+            manifest.documents += 1
+    for collection in store.record_collections():
+        for key, value in store.list_records(collection):
+            writer.line({"t": "record", "collection": collection, "key": key, "value": value})
+            manifest.records += 1
+    for stream in store.log_streams():
+        after = 0
+        while page := store.read_log(stream, after=after, limit=LOG_PAGE):
+            writer.line({"t": "log", "stream": stream,
+                         "entries": [[e.seq, e.at, dict(e.payload), e.prev_hash, e.hash]
+                                     for e in page]})
+            manifest.log_entries += len(page)
+            after = page[-1].seq
+            manifest.log_heads[stream] = [page[-1].seq, page[-1].hash]
+    manifest.counts = store.counts()
+    manifest.content_digest = store.content_digest()
+
+
+# --- reading and checking -----------------------------------------------------------------
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    try:
+        with gzip.open(path, "rb") as stream:
+            yield from enumerate(stream, 1)
+    except FileNotFoundError as exc:
+        raise UsageError("backup archive not found", where=str(path)) from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InvalidDocument(f"backup archive is damaged or truncated ({exc})",
+                              where=str(path)) from exc
+
+
+def check_archive(path: Path, sealer: Sealer | None = None) -> Manifest:
+    """Read the whole archive; raise InvalidDocument unless it is complete, unedited and
+    of this format version. Returns its manifest."""
+    body = hashlib.sha256()
+    manifest: dict[str, Any] | None = None
+    for number, raw in _lines(path):
+        where = f"{path}: line {number}"
+        if manifest is not None:
+            raise InvalidDocument("backup archive has data after its manifest", where=where)
+        try:
+            line = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidDocument(f"backup archive line is not JSON ({exc})",
+                                  where=where) from exc
+        kind = line.get("t") if isinstance(line, dict) else None
+        if number == 1:
+            if kind != "header" or line.get("format") != FORMAT:
+                raise InvalidDocument("not a provenance-linker backup archive", where=where)
+            if line.get("version") != VERSION:
+                raise InvalidDocument(
+                    f"backup archive format version {line.get('version')!r} is not supported "
+                    f"(this release reads version {VERSION})", where=where)
+        if kind == "manifest":
+            manifest = line
+            continue
+        body.update(raw)
+    if manifest is None:
+        raise InvalidDocument("backup archive is truncated (no manifest)", where=str(path))
+    manifest.pop("t", None)
+    try:
+        found = Manifest(**manifest)
+    except TypeError as exc:
+        raise InvalidDocument("backup manifest is malformed", where=str(path)) from exc
+    if not hmac.compare_digest(found.body_sha256, body.hexdigest()):
+        raise InvalidDocument("backup archive content does not match its manifest digest "
+                              "(edited or damaged)", where=str(path))
+    if sealer is not None and found.mac is not None and not hmac.compare_digest(
+            found.mac, _manifest_mac(sealer, found) or ""):
+        raise InvalidDocument("backup manifest MAC does not match the integrity key "
+                              "(edited, or written under another key)", where=str(path))
+    return found
+
+
+# --- restoring --------------------------------------------------------------------------
+@dataclass(slots=True)
+class RestoreReport:
+    target: str
+    manifest: Manifest
+    documents: int = 0
+    records: int = 0
+    log_entries: int = 0
+    jobs: int = 0
+    content_digest: str = ""
+    verified: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "documents": self.documents, "records": self.records,
+                "log_entries": self.log_entries, "jobs": self.jobs,
+                "content_digest": self.content_digest,
+                "archive_digest": self.manifest.content_digest, "verified": self.verified}
+
+
+def _require_empty(target: GraphStore) -> None:
+    if target.documents() or target.record_collections() or target.log_streams():
+        raise UsageError("the target store is not empty", where=display_url(target),
+                         hint="restore into a new or wiped database, so the result can be "
+                         "proven equal to the archive")
+
+
+def _batch(line: dict[str, Any]) -> Batch:
+    digest, kind, fmt, name, meta, ingested_at = line["info"]
+    info = DocumentInfo(digest, kind, fmt, name, meta, ingested_at)
+    nodes = [Node(_NODE_KINDS[k], key, props) for k, key, props in line["nodes"]]
+    edges = [Edge(_EDGE_KINDS[k], NodeRef(_NODE_KINDS[sk], skey), NodeRef(_NODE_KINDS[dk], dkey),
+                  props, doc) for k, sk, skey, dk, dkey, props, doc in line["edges"]]
+    return Batch(document=info, nodes=nodes, edges=edges)
+
+
+def restore(path: Path, target: GraphStore, *, queue: JobQueue | None = None) -> RestoreReport:
+    manifest = check_archive(path, target.sealer)
+    _require_empty(target)
+    report = RestoreReport(display_url(target), manifest)
+    for _, raw in _lines(path):
+        line = orjson.loads(raw)
+        kind = line["t"]
+        if kind == "document":
+            target.apply(_batch(line))
+            report.documents += 1
+        elif kind == "record":
+            target.put_record(line["collection"], line["key"], line["value"])
+            report.records += 1
+        elif kind == "log":
+            stream = line["stream"]
+            entries = [LogEntry(stream, seq, at, payload, prev, digest)
+                       for seq, at, payload, prev, digest in line["entries"]]
+            report.log_entries += target.import_log(stream, entries)
+        elif kind == "job" and queue is not None:
+            fields = dict(line["job"])
+            fields["data"] = base64.b64decode(fields["data"])
+            queue.enqueue(Job(**fields))
+            report.jobs += 1
+    report.content_digest = target.content_digest()
+    problems = []
+    whole = manifest.source != "prune"  # a prune archive holds some documents only
+    if whole and report.content_digest != manifest.content_digest:
+        problems.append("content digest differs from the archive's")
+    if whole and target.counts() != manifest.counts:
+        problems.append("counts differ from the archive's")
+    if (report.documents, report.records, report.log_entries) != (
+            manifest.documents, manifest.records, manifest.log_entries):
+        problems.append("restored fewer items than the archive lists")
+    if problems:
+        raise StoreError("restore verification failed: " + "; ".join(problems),
+                         where=report.target)
+    report.verified = True
+    return report

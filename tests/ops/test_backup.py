@@ -1,0 +1,241 @@
+"""backup → wipe → restore gives the same content digest SQLite→SQLite, SQLite→Neo4j and
+Neo4j→SQLite, with writes running during the backup; damaged, edited, truncated and
+foreign-version archives are refused before anything is written."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from provenance_linker.cli.main import run
+from provenance_linker.demo.samples import demo_images
+from provenance_linker.documents import load
+from provenance_linker.errors import InvalidDocument, UsageError
+from provenance_linker.ingest.orchestrator import Linker
+from provenance_linker.jobs import open_queue
+from provenance_linker.jobs.interface import new_job
+from provenance_linker.ops import backup, integrity
+from provenance_linker.store import open_store
+from provenance_linker.store.interface import GraphStore
+from provenance_linker.store.seal import KEY_ENV
+
+from ..support.neo4j_server import Neo4jServer
+from .support import KEY, populate
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _extra_documents(count: int) -> list[bytes]:
+    """Distinct small SBOMs (a new serial number each) for the concurrent writer."""
+    base = demo_images()[0].document
+    docs = []
+    for i in range(count):
+        doc = dict(base)
+        doc["serialNumber"] = f"urn:uuid:00000000-0000-4000-8000-{i:012d}"
+        docs.append(orjson.dumps(doc))
+    return docs
+
+
+def backup_while_writing(source: GraphStore, url: str, archive: Path) -> backup.Manifest:
+    """Take a backup while another connection keeps ingesting and appending audit
+    entries; the archive must still be one consistent state."""
+    stop = threading.Event()
+    written: list[int] = []
+
+    def writer() -> None:
+        store = open_store(url, integrity_key=KEY)
+        linker = Linker(store)
+        try:
+            for i, data in enumerate(_extra_documents(40)):
+                if stop.is_set():
+                    break
+                linker.ingest(load(data, f"extra-{i}.cdx.json"))
+                store.append_log("audit", {"action": "ingest", "actor": "ci", "i": i})
+                written.append(i)
+        finally:
+            store.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(written) < 2 and thread.is_alive():
+            stop.wait(0.05)
+        manifest = backup.write_backup(source, archive, clock=now)
+    finally:
+        stop.set()
+        thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert written, "the writer never wrote"
+    return manifest
+
+
+def round_trip(source: GraphStore, source_url: str, target: GraphStore,
+               archive: Path) -> None:
+    manifest = backup_while_writing(source, source_url, archive)
+    report = backup.restore(archive, target)
+    assert report.verified
+    assert report.content_digest == manifest.content_digest
+    assert target.counts() == manifest.counts
+    assert {s: target.read_log(s)[-1].hash for s in target.log_streams()} == {
+        s: h for s, (_, h) in manifest.log_heads.items()}
+    assert integrity.verify(target, clock=now).ok
+
+
+def test_sqlite_to_sqlite(tmp_path: Path, corpus: Path) -> None:
+    url = f"sqlite:///{tmp_path}/src.db"
+    source = open_store(url, integrity_key=KEY)
+    target = open_store(f"sqlite:///{tmp_path}/dst.db", integrity_key=KEY)
+    populate(source, corpus)
+    try:
+        round_trip(source, url, target, tmp_path / "a.bak")
+    finally:
+        source.close()
+        target.close()
+
+
+def test_sqlite_to_neo4j_and_neo4j_to_sqlite(tmp_path: Path, corpus: Path,
+                                             neo4j_server: Neo4jServer) -> None:
+    url = f"sqlite:///{tmp_path}/src.db"
+    source = open_store(url, integrity_key=KEY)
+    populate(source, corpus)
+    middle = open_store(neo4j_server.url, integrity_key=KEY)
+    last = open_store(f"sqlite:///{tmp_path}/last.db", integrity_key=KEY)
+    try:
+        round_trip(source, url, middle, tmp_path / "first.bak")
+        round_trip(middle, neo4j_server.url, last, tmp_path / "second.bak")
+    finally:
+        source.close()
+        middle.close()
+        last.close()
+
+
+def _rewrite(archive: Path, out: Path, change: Callable[[list[bytes]], list[bytes]]) -> None:
+    with gzip.open(archive, "rb") as f:
+        lines = f.readlines()
+    with gzip.open(out, "wb") as f:
+        f.writelines(change(lines))
+
+
+def _edit_record(lines: list[bytes]) -> list[bytes]:
+    return [line.replace(b'"role":"reader"', b'"role":"admin"') for line in lines]
+
+
+def _foreign_version(lines: list[bytes]) -> list[bytes]:
+    return [lines[0].replace(b'"version":1', b'"version":99'), *lines[1:]]
+
+
+def _truncate_gzip(archive: Path, out: Path) -> None:
+    data = archive.read_bytes()
+    out.write_bytes(data[: len(data) * 2 // 3])
+
+
+DAMAGES: list[tuple[str, Callable[[Path, Path], None], str]] = [
+    ("record edited", lambda a, o: _rewrite(a, o, _edit_record), "manifest digest"),
+    ("last lines cut", lambda a, o: _rewrite(a, o, lambda ls: ls[:-2]), "truncated"),
+    ("gzip cut", _truncate_gzip, "truncated"),
+    ("foreign version", lambda a, o: _rewrite(a, o, _foreign_version), "version 99"),
+    ("not an archive", lambda a, o: o.write_bytes(gzip.compress(b'{"t":"x"}\n')),
+     "not a provenance-linker backup"),
+]
+
+
+@pytest.mark.parametrize(("name", "damage", "message"), DAMAGES, ids=[d[0] for d in DAMAGES])
+def test_damaged_archives_are_refused_and_change_nothing(
+        tmp_path: Path, corpus: Path, name: str, damage: Callable[[Path, Path], None],
+        message: str) -> None:
+    source = open_store(f"sqlite:///{tmp_path}/src.db", integrity_key=KEY)
+    populate(source, corpus)
+    good = tmp_path / "good.bak"
+    backup.write_backup(source, good, clock=now)
+    source.close()
+    bad = tmp_path / "bad.bak"
+    damage(good, bad)
+    target = open_store(f"sqlite:///{tmp_path}/dst.db", integrity_key=KEY)
+    try:
+        with pytest.raises(InvalidDocument) as caught:
+            backup.restore(bad, target)
+        assert message in caught.value.message, caught.value.message
+        assert str(bad) in (caught.value.where or "")
+        assert not target.documents() and not target.record_collections()
+        assert not target.log_streams()
+    finally:
+        target.close()
+
+
+def test_manifest_recomputed_by_hand_is_refused_under_the_key(tmp_path: Path,
+                                                              corpus: Path) -> None:
+    """Editing a line and recomputing the body digest passes the digest but not the MAC."""
+    import hashlib
+
+    source = open_store(f"sqlite:///{tmp_path}/src.db", integrity_key=KEY)
+    populate(source, corpus)
+    good = tmp_path / "good.bak"
+    backup.write_backup(source, good, clock=now)
+    source.close()
+
+    def forge(lines: list[bytes]) -> list[bytes]:
+        body = _edit_record(lines[:-1])
+        manifest = orjson.loads(lines[-1])
+        manifest["body_sha256"] = hashlib.sha256(b"".join(body)).hexdigest()
+        return [*body, orjson.dumps(manifest) + b"\n"]
+
+    bad = tmp_path / "bad.bak"
+    _rewrite(good, bad, forge)
+    target = open_store(f"sqlite:///{tmp_path}/dst.db", integrity_key=KEY)
+    try:
+        with pytest.raises(InvalidDocument, match="MAC"):
+            backup.restore(bad, target)
+    finally:
+        target.close()
+
+
+def test_restore_refuses_a_non_empty_store(tmp_path: Path, corpus: Path) -> None:
+    source = open_store(f"sqlite:///{tmp_path}/src.db", integrity_key=KEY)
+    populate(source, corpus)
+    archive = tmp_path / "a.bak"
+    backup.write_backup(source, archive, clock=now)
+    try:
+        with pytest.raises(UsageError, match="not empty"):
+            backup.restore(archive, source)
+    finally:
+        source.close()
+
+
+def test_cli_backup_and_restore_with_queue(tmp_path: Path, corpus: Path,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(KEY_ENV, KEY.decode())
+    url = f"sqlite:///{tmp_path}/src.db"
+    store = open_store(url)
+    populate(store, corpus)
+    store.close()
+    queue = open_queue(f"sqlite:///{tmp_path}/src.queue.db")
+    queue.enqueue(new_job("sbom", "late.cdx.json", "sha256:" + "a" * 64, b"{}", {},
+                          {"user": "ci"}))
+    queue.close()
+    archive = tmp_path / "nightly.bak"
+    assert run(["--db", url, "backup", str(archive), "-o", "json"]) == 0
+    written = orjson.loads(capsys.readouterr().out)
+    assert written["jobs"] == 1
+    target = f"sqlite:///{tmp_path}/restored.db"
+    assert run(["restore", str(archive), "--db", target, "-o", "json"]) == 0
+    restored = orjson.loads(capsys.readouterr().out)
+    assert restored["verified"] and restored["content_digest"] == written["content_digest"]
+    jobs = open_queue(f"sqlite:///{tmp_path}/restored.queue.db")
+    try:
+        assert [j.name for j in jobs.list("queued")] == ["late.cdx.json"]
+    finally:
+        jobs.close()
+    assert run(["--db", target, "integrity", "verify"]) == 0
+    (tmp_path / "cut.bak").write_bytes(archive.read_bytes()[:200])
+    assert run(["restore", str(tmp_path / "cut.bak"), "--db",
+                f"sqlite:///{tmp_path}/other.db"]) == 1
+    assert "cut.bak" in capsys.readouterr().err
