@@ -66,19 +66,22 @@ class Receiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def alerts(self, receiver: str, alertname: str, status: str) -> list[dict[str, Any]]:
+    def alerts(self, receiver: str, alertname: str, status: str,
+               labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
         with self.lock:
             return [a for path, msg in self.messages if path == receiver
                     for a in msg["alerts"]
-                    if a["labels"].get("alertname") == alertname and a["status"] == status]
+                    if a["labels"].get("alertname") == alertname and a["status"] == status
+                    and all(a["labels"].get(k) == v for k, v in (labels or {}).items())]
 
     def wait_for(self, receivers: list[str], alertname: str, status: str = "firing",
-                 tick: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+                 tick: Callable[[], None] | None = None,
+                 labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
             if tick is not None:
                 tick()
-            found = [self.alerts(r, alertname, status) for r in receivers]
+            found = [self.alerts(r, alertname, status, labels) for r in receivers]
             if all(found):
                 return found[0]
             time.sleep(0.5)
@@ -201,12 +204,15 @@ def test_alerts_reach_their_receivers_and_resolve(chain: dict[str, Any]) -> None
     service = chain["service"]
     store = open_store(chain["db"])
     try:
-        ((labels, _),) = unsigned_gauge_rows(store)
+        # The demo runs more than one unsigned workload in production; follow one.
+        (labels,) = [row for row, _ in unsigned_gauge_rows(store)
+                     if row["deployment"] == "storefront-web"]
     finally:
         store.close()
 
     # 1. UnsignedArtifactInProduction, with the labels the runbook's commands use.
-    (alert,) = receiver.wait_for(CRITICAL, "UnsignedArtifactInProduction")[:1]
+    (alert,) = receiver.wait_for(CRITICAL, "UnsignedArtifactInProduction",
+                                 labels={"deployment": "storefront-web"})[:1]
     assert alert["labels"]["artifact_name"] == labels["artifact_name"]
     assert alert["labels"]["deployment"] == labels["deployment"] == "storefront-web"
     assert alert["labels"]["severity"] == "critical"
@@ -249,7 +255,8 @@ def test_alerts_reach_their_receivers_and_resolve(chain: dict[str, Any]) -> None
     rescaled = chain["tmp"] / "cluster-rescaled.k8s.json"
     rescaled.write_bytes(orjson.dumps({**snapshot, "items": items}))
     assert run(["--db", chain["db"], "ingest", "deployments", str(rescaled)]) == 0
-    receiver.wait_for(CRITICAL, "UnsignedArtifactInProduction", "resolved")
+    receiver.wait_for(CRITICAL, "UnsignedArtifactInProduction", "resolved",
+                      labels={"deployment": "storefront-web"})
 
     # 4. GraphDatabaseConnectionFailure while Neo4j is down; resolved after its restart.
     neo4j: Neo4jServer = chain["neo4j"]

@@ -102,7 +102,7 @@ def _graph(db: str) -> tuple[set[tuple[str, str, Any]], set[tuple[str, str, str]
 def _without_times(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_times(v) for k, v in value.items()
-                if not k.endswith("_at") and k not in ("at", "document", "documents")}
+                if not k.endswith("_at") and k not in ("at", "since", "document", "documents")}
     if isinstance(value, list):
         return [_without_times(v) for v in value]
     return value

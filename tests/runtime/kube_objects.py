@@ -31,6 +31,9 @@ class Kube:
     def namespace(self, name: str, environment: str | None = None) -> None:
         labels = {ENV_LABEL: environment} if environment else {}
         self.core.create_namespace({"metadata": {"name": name, "labels": labels}})
+        # No controller manager runs here, so nothing makes the namespace's `default`
+        # ServiceAccount that pod admission looks up.
+        self.core.create_namespaced_service_account(name, {"metadata": {"name": "default"}})
 
     def deployment(self, ns: str, name: str, image: str, digest: str, *,
                    replicas: int = 1, pod_hash: str = "5d4f8b9c7") -> str:

@@ -43,6 +43,9 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ControlPlan
         api = plane.api()
         client.CoreV1Api(api).create_namespace(
             {"metadata": {"name": "gated", "labels": {ENV_LABEL: "production"}}})
+        # No controller manager makes the `default` ServiceAccount pod admission looks up.
+        client.CoreV1Api(api).create_namespaced_service_account(
+            "gated", {"metadata": {"name": "default"}})
         client.AdmissionregistrationV1Api(api).create_validating_webhook_configuration({
             "metadata": {"name": "provenance-linker-test"},
             "webhooks": [{

@@ -48,6 +48,8 @@ ROUTES: dict[tuple[str, str], tuple[str | None, dict[str, Any], int]] = {
     ("POST", "/v1/signatures"): ("writer", {"content": SBOM}, 422),
     ("POST", "/v1/advisories"): ("writer", {"content": SBOM}, 422),
     ("POST", "/v1/deployments"): ("writer", {"content": SBOM}, 422),
+    # registry (docs/registry.md): a body without `references` is refused after the role check
+    ("POST", "/v1/images"): ("writer", {"json": {"strict": True}}, 422),
     # runtime (docs/runtime.md): the webhook is called by the API server, without a token
     ("POST", "/v1/admission"): (None, {"content": b"not json"}, 400),
     ("GET", "/v1/quarantine"): ("reader", {}, 200),

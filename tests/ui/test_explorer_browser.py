@@ -244,7 +244,7 @@ def test_expired_or_revoked_session_goes_back_to_login(tmp_path: Path, browser: 
         _login(page, service.base_url, revoked_token)
         store = open_store(db_url)
         try:
-            tokens.revoke(store, revoked_token.split("_")[1])
+            tokens.revoke(store, revoked_token.split("_")[1], actor="test")
         finally:
             store.close()
         page.goto(service.base_url + "/ui/overview")

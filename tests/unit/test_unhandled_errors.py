@@ -5,6 +5,7 @@ records (the server's own) are JSON lines too."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import json
 import logging
@@ -38,7 +39,10 @@ def test_a_500_carries_the_request_id_and_logs_json() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
             return await client.get("/explode", headers={"X-Request-ID": "req-123"})
 
-    response = asyncio.run(call())
+    # In a thread of its own: a session-wide browser (tests/ui) keeps an event loop
+    # running on the main thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        response = pool.submit(asyncio.run, call()).result()
     assert response.status_code == 500
     assert response.headers["x-request-id"] == "req-123"
     assert response.headers["content-type"] == "application/problem+json"

@@ -12,6 +12,8 @@ from ..queries.running import history, running_artifact
 from ..runtime import quarantine_ops as q
 from ..runtime.environments import DEFAULT_NAMESPACE_LABEL, EnvironmentRule, parse_namespace_map
 from ..runtime.watch import ClusterWatcher, WatchOptions, api_client
+from ..telemetry import events
+from ..telemetry import logging as tlog
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 from .query import app as query_app
@@ -78,6 +80,10 @@ def watch_cluster(
         help="ns=env,ns2=env2 for namespaces without the label"),
 ) -> None:
     """Keep the store's workload facts equal to a cluster (list, then watch)."""
+    st = state(ctx)
+    # A long-running service logs its workload events, like `serve` and `worker`.
+    tlog.configure(events.COMPONENT_WATCHER, level="DEBUG" if st.debug else "INFO",
+                   slow_query_seconds=st.settings.slow_query_seconds)
     options = WatchOptions(cluster=cluster, rule=EnvironmentRule(
         namespace_label, parse_namespace_map(namespace_environment)))
     watcher = ClusterWatcher(state(ctx).store(), api_client(kubeconfig, context, in_cluster),

@@ -347,14 +347,15 @@ def put_record(tx: ManagedTransaction, collection: str, key: str, value: str,
 
 def delete_record(tx: ManagedTransaction, collection: str, key: str,
                   sealer: Sealer | None) -> bool:
-    macs = tx.run(f"MATCH (r:{schema.RECORD} {{collection: $c, key: $k}}) "
-                  f"WITH r, r.{MAC} AS m DELETE r RETURN collect(m) AS macs",
-                  {"c": collection, "k": key}).single(strict=True)[0]
+    # Counted apart from the MACs: without an integrity key a record has none.
+    deleted, macs = tx.run(f"MATCH (r:{schema.RECORD} {{collection: $c, key: $k}}) "
+                           f"WITH r, r.{MAC} AS m DELETE r RETURN count(*) AS n, "
+                           "collect(m) AS macs", {"c": collection, "k": key}).single(strict=True)
     tally = Tally()
     for mac in macs:
         tally.remove("records", mac)
     flush(tx, sealer, tally)
-    return bool(macs)
+    return bool(deleted)
 
 
 def run_statement(tx: ManagedTransaction, statement: str,
