@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from .loopback_http import serve, shutdown
 from .service import free_port
 
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length",
@@ -67,14 +68,11 @@ class BlobStorage:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve(Handler, self.port)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        shutdown(self._server)
 
 
 @dataclass
@@ -162,13 +160,11 @@ class RegistryProxy:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = serve(Handler, self.port)
         self._client = client
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            shutdown(self._server)
             self._client.close()
