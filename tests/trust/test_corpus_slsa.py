@@ -165,17 +165,30 @@ def test_multi_subject_refuses_another_artifact(tstore, corpus: Path, ingest: In
     assert mismatch["status"] == "invalid" and "digest mismatch" in mismatch["reason"]
 
 
-def test_npm_bundles_cannot_be_loaded_offline(manifest: dict[str, str], tstore, corpus: Path,
-                                              ingest: Ingest) -> None:
-    """npm's v0.1 bundles carry intoto/0.0.2 entries without inclusion proofs, which the
-    sigstore library refuses; neither the good nor the tampered one becomes evidence."""
+def test_npm_provenance_verifies_by_its_promise(manifest: dict[str, str], tstore,
+                                                corpus: Path, ingest: Ingest) -> None:
+    """npm's v0.1 bundles carry intoto/0.0.2 entries with an inclusion promise and no
+    inclusion proof. The Fulcio-signed SLSA provenance verifies by the promise; the
+    tampered one does not (its payload is not what the log recorded). npm's own publish
+    attestations are signed with npm's key, which is not trusted here, and the keyed
+    bundle path needs an inclusion proof: they stay refused."""
+    good, tampered = ("npm_supreme-googles-cli-v02-tag.tgz.json",
+                      "npm_supreme-googles-cli-v02-tag-invalidsigprov.tgz.json")
+    assert "SHOULD VERIFY" in manifest[SLSA + good]
+    assert "MUST FAIL" in manifest[SLSA + tampered]
     trust_with(tstore, corpus)
-    for name in ("npm_supreme-googles-cli-v02-tag.tgz.json",
-                 "npm_supreme-googles-cli-v02-tag-invalidsigprov.tgz.json"):
-        nodes = ingest(SLSA + name)
-        assert len(nodes) == 2
-        assert all(n["status"] == "invalid" and "failed to load bundle" in n["reason"]
-                   for n in nodes)
+    for name in (good, tampered):
+        publish, provenance = sorted(ingest(SLSA + name),
+                                     key=lambda n: "slsa.dev" in n["predicate_type"])
+        assert publish["status"] == "invalid" and "failed to load bundle" in publish["reason"]
+        assert provenance["predicate_type"] == "https://slsa.dev/provenance/v0.2"
+        if name == good:
+            assert provenance["status"] == "valid", provenance["reason"]
+            assert provenance["root"] == "production" and provenance["issuer"] == GITHUB
+            assert provenance["signed_at"] == "2023-05-16T17:32:54+00:00"
+        else:
+            assert provenance["status"] == "invalid"
+            assert "log entry payload hash does not match the bundle" in provenance["reason"]
     # The tampered statement is another statement: its Build is its own, never merged
     # into the good one's (Build keys are statement digests, not invocation ids).
     builds = [b for b in tstore.find(NodeKind.BUILD)

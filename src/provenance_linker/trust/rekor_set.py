@@ -8,6 +8,9 @@ entry's `logID`, over the canonical JSON of the entry (`body`, `integratedTime`,
 `logIndex`), and the entry's body must be for this very signature and payload. Then
 `integratedTime` is a trusted upper bound on when the signature was made, so a key-signed
 signature is judged at that time, not at ingest.
+
+`verify_promise` is the one check of a SET, shared with Sigstore v0.1 bundles that carry
+an inclusion promise but no inclusion proof (sigstore_promise.py).
 """
 
 from __future__ import annotations
@@ -39,9 +42,36 @@ class EntryTimestamp:
     integrated_time: str | None = None  # ISO 8601, UTC
 
 
-def log_keys(roots: Mapping[str, str]) -> dict[str, bytes]:
-    """hex sha256 of each trusted log key's DER -> the DER, over every root's `tlogs`."""
-    found: dict[str, bytes] = {}
+@dataclass(frozen=True, slots=True)
+class LoggedEntry:
+    """What a SET signs: the entry as the log returned it."""
+
+    body: str  # base64 of the canonicalized body, exactly as logged
+    integrated_time: int
+    log_id: str  # hex sha256 of the log key's DER SubjectPublicKeyInfo
+    log_index: int
+
+    def canonical(self) -> bytes:
+        """The entry's canonical JSON (keys sorted, no whitespace): what Rekor signs."""
+        return orjson.dumps({"body": self.body, "integratedTime": self.integrated_time,
+                             "logID": self.log_id, "logIndex": self.log_index},
+                            option=orjson.OPT_SORT_KEYS)
+
+
+@dataclass(frozen=True, slots=True)
+class LogKey:
+    der: bytes  # SubjectPublicKeyInfo
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+    def valid_at(self, at: datetime) -> bool:
+        return ((self.valid_from is None or self.valid_from <= at)
+                and (self.valid_until is None or at <= self.valid_until))
+
+
+def log_keys(roots: Mapping[str, str]) -> dict[str, LogKey]:
+    """hex sha256 of each trusted log key's DER -> the key, over every root's `tlogs`."""
+    found: dict[str, LogKey] = {}
     for root_json in roots.values():
         try:
             tlogs = orjson.loads(root_json).get("tlogs") or []
@@ -50,10 +80,46 @@ def log_keys(roots: Mapping[str, str]) -> dict[str, bytes]:
         for tlog in tlogs:
             try:
                 der = base64.b64decode(tlog["publicKey"]["rawBytes"], validate=True)
-            except (KeyError, TypeError, binascii.Error):
+                window = tlog["publicKey"].get("validFor") or {}
+                key = LogKey(der, _time(window.get("start")), _time(window.get("end")))
+            except (KeyError, TypeError, AttributeError, ValueError, binascii.Error):
                 continue
-            found[hashlib.sha256(der).hexdigest()] = der
+            found[hashlib.sha256(der).hexdigest()] = key
     return found
+
+
+def _time(text: Any) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(str(text)).astimezone(UTC)
+
+
+def verify_promise(entry: LoggedEntry, promise: bytes,
+                   roots: Mapping[str, str]) -> EntryTimestamp:
+    """The SET must verify with the key whose id is the entry's logID (so the logID is
+    that key's), valid at the integrated time, over the entry's canonical JSON."""
+    index = entry.log_index
+    try:
+        at = datetime.fromtimestamp(entry.integrated_time, UTC)
+    except (OverflowError, OSError, ValueError):
+        return EntryTimestamp(INVALID, f"integratedTime {entry.integrated_time} is not a time")
+    log = log_keys(roots).get(entry.log_id.lower())
+    if log is None:
+        return EntryTimestamp(UNKNOWN_LOG, f"transparency log {entry.log_id[:16]}… is in no "
+                              "trusted root: its timestamp proves nothing here",
+                              index, at.isoformat())
+    if not log.valid_at(at):
+        return EntryTimestamp(INVALID, f"the key of transparency log {entry.log_id[:16]}… "
+                              f"was not valid at the integrated time {at.isoformat()}",
+                              index, at.isoformat())
+    try:
+        key = load_der_public_key(log.der)
+    except (ValueError, UnsupportedAlgorithm):
+        return EntryTimestamp(INVALID, "the trusted log key cannot be loaded")
+    if not verify_signature(key, promise, entry.canonical()):  # type: ignore[arg-type]
+        return EntryTimestamp(INVALID, "Rekor SignedEntryTimestamp does not verify with the "
+                              f"key of transparency log {entry.log_id[:16]}…", index,
+                              at.isoformat())
+    return EntryTimestamp(VERIFIED, f"in transparency log at index {index}, integrated "
+                          f"{at.isoformat()}", index, at.isoformat())
 
 
 def check(bundle: Mapping[str, Any], signature: bytes, signed_sha256: str,
@@ -69,30 +135,16 @@ def check(bundle: Mapping[str, Any], signature: bytes, signed_sha256: str,
     except (KeyError, TypeError, ValueError, binascii.Error, orjson.JSONDecodeError):
         return EntryTimestamp(INVALID, "Bundle is not a Rekor SignedEntryTimestamp with "
                               "Payload{body, integratedTime, logID, logIndex}")
-    try:
-        at = datetime.fromtimestamp(integrated, UTC).isoformat()
-    except (OverflowError, OSError, ValueError):
-        return EntryTimestamp(INVALID, f"integratedTime {integrated} is not a time")
-    der = log_keys(roots).get(log_id.lower())
-    if der is None:
-        return EntryTimestamp(UNKNOWN_LOG, f"transparency log {log_id[:16]}… is in no "
-                              "trusted root: its timestamp proves nothing here", index, at)
-    try:
-        key = load_der_public_key(der)
-    except (ValueError, UnsupportedAlgorithm):
-        return EntryTimestamp(INVALID, "the trusted log key cannot be loaded")
-    # What Rekor signs: the entry's canonical JSON (keys sorted, no whitespace).
-    canonical = orjson.dumps({"body": body_b64, "integratedTime": integrated,
-                              "logID": log_id, "logIndex": index}, option=orjson.OPT_SORT_KEYS)
-    if not verify_signature(key, set_sig, canonical):  # type: ignore[arg-type]
-        return EntryTimestamp(INVALID, "Rekor SignedEntryTimestamp does not verify with the "
-                              "log's key", index, at)
+    promised = verify_promise(LoggedEntry(body_b64, integrated, log_id, index), set_sig,
+                              roots)
+    if promised.status != VERIFIED:
+        return promised
+    at = promised.integrated_time
     mismatch = _body_mismatch(body, signature, signed_sha256)
     if mismatch:
         return EntryTimestamp(INVALID, f"the log entry is not for this signature: {mismatch}",
                               index, at)
-    return EntryTimestamp(VERIFIED, f"in transparency log at index {index}, integrated {at}",
-                          index, at)
+    return promised
 
 
 def _body_mismatch(body: Any, signature: bytes, signed_sha256: str) -> str | None:

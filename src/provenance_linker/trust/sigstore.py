@@ -10,7 +10,7 @@ so the certificate's identity and issuer are recorded, not judged, here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from cryptography import x509
 from sigstore.errors import Error as SigstoreError
+from sigstore.errors import VerificationError
 from sigstore.hashes import Hashed
 from sigstore.models import Bundle, TrustedRoot
 from sigstore.verify.policy import UnsafeNoOp
@@ -30,6 +31,7 @@ from .crypto import build_signer_uri, certificate_identity
 from .keys import TrustedKey
 from .outcome import INVALID, UNVERIFIED, VALID, Outcome, failed
 from .sigstore_keyed import is_key_signed, verify_keyed_bundle
+from .sigstore_promise import has_promise_only, promised_bundle, verify_promised
 from .sigstore_verifier import ConformingVerifier
 
 MECHANISM = "sigstore"
@@ -59,40 +61,80 @@ def verify_bundle(item: EvidenceItem, roots: dict[str, str],
     assert item.bundle is not None
     if is_key_signed(item.bundle):
         return verify_keyed_bundle(item.bundle, keys, roots, _verifier)
+    if has_promise_only(item.bundle):
+        return _verify_promised(item.bundle, roots)
     try:
         bundle = Bundle.from_json(item.bundle)
     except (SigstoreError, ValueError) as exc:
         message = _missing_inclusion_proof(item.bundle) or _short(exc)
         return failed(MECHANISM, message if message.startswith("failed to load bundle")
                       else f"failed to load bundle: {message}")
-    issuer, subject = certificate_identity(bundle.signing_certificate)
     entry = bundle.log_entry._inner
     log_index = int(entry.log_index) if entry.log_index is not None else None
-    integrated = (datetime.fromtimestamp(int(entry.integrated_time), UTC).isoformat()
+    integrated = (datetime.fromtimestamp(int(entry.integrated_time), UTC)
                   if entry.integrated_time else None)
-    common: dict[str, Any] = {"signer_kind": "identity", "issuer": issuer, "subject": subject,
-              "log_index": log_index, "integrated_time": integrated,
-              "build_signer": build_signer_uri(bundle.signing_certificate)}
+    common = _common(bundle.signing_certificate, log_index, integrated)
+    digest: Hashed | None = None
+    if bundle._dsse_envelope is None:
+        signature = bundle._inner.message_signature
+        if signature is None or signature.message_digest is None:
+            return failed(MECHANISM, "bundle has no message digest to verify against",
+                          **common)
+        if signature.message_digest.algorithm != HashAlgorithm.SHA2_256:
+            return failed(MECHANISM, f"unsupported digest {signature.message_digest.algorithm}",
+                          **common)
+        digest = Hashed(algorithm=signature.message_digest.algorithm,
+                        digest=signature.message_digest.digest)
+
+    def check(verifier: ConformingVerifier, root_json: str) -> datetime:
+        if digest is None:
+            verifier.verify_dsse(bundle, UnsafeNoOp())
+        else:
+            verifier.verify_artifact(digest, bundle, UnsafeNoOp())
+        return verifier.signing_time(bundle)
+
+    return _judged(bundle.signing_certificate, common, roots, check)
+
+
+def _verify_promised(raw: bytes, roots: dict[str, str]) -> Outcome:
+    """A v0.1 bundle with an inclusion promise and no proof (sigstore_promise.py)."""
+    try:
+        promised = promised_bundle(raw)
+    except ValueError as exc:
+        return failed(MECHANISM, f"failed to load bundle: {_short(exc)}")
+    cert = promised.certificate
+    common = _common(cert, promised.entry.log_index, promised.integrated_at)
+
+    def check(verifier: ConformingVerifier, root_json: str) -> datetime:
+        if not _issued_by(cert, verifier):
+            raise VerificationError("failed to build the signing certificate chain: no "
+                                    "Fulcio CA of this root issued it")
+        return verify_promised(promised, verifier._trusted_root, root_json)
+
+    return _judged(cert, common, roots, check)
+
+
+def _common(cert: x509.Certificate, log_index: int | None,
+            integrated: datetime | None) -> dict[str, Any]:
+    issuer, subject = certificate_identity(cert)
+    return {"signer_kind": "identity", "issuer": issuer, "subject": subject,
+            "log_index": log_index,
+            "integrated_time": integrated.isoformat() if integrated else None,
+            "build_signer": build_signer_uri(cert)}
+
+
+def _judged(cert: x509.Certificate, common: dict[str, Any], roots: dict[str, str],
+            check: Callable[[ConformingVerifier, str], datetime]) -> Outcome:
+    """Valid against the first root `check` passes for (returning the signing time);
+    else invalid when a trusted root's CA issued the certificate, else unverified."""
     errors: list[tuple[str, str]] = []
     issuers: list[str] = []  # roots whose Fulcio CA issued the certificate
     for name, root_json in roots.items():
         try:
             verifier = _verifier(root_json)
-            if _issued_by(bundle.signing_certificate, verifier):
+            if _issued_by(cert, verifier):
                 issuers.append(name)
-            if bundle._dsse_envelope is not None:
-                verifier.verify_dsse(bundle, UnsafeNoOp())
-            else:
-                signature = bundle._inner.message_signature
-                if signature is None or signature.message_digest is None:
-                    return failed(MECHANISM, "bundle has no message digest to verify against",
-                                  **common)
-                digest = signature.message_digest
-                if digest.algorithm != HashAlgorithm.SHA2_256:
-                    return failed(MECHANISM, f"unsupported digest {digest.algorithm}", **common)
-                verifier.verify_artifact(Hashed(algorithm=digest.algorithm,
-                                                digest=digest.digest), bundle, UnsafeNoOp())
-            signed_at = verifier.signing_time(bundle).isoformat()
+            signed_at = check(verifier, root_json).isoformat()
         except (SigstoreError, ValueError) as exc:
             errors.append((name, _short(exc)))
             continue
@@ -113,15 +155,15 @@ def verify_bundle(item: EvidenceItem, roots: dict[str, str],
 
 def _missing_inclusion_proof(raw: bytes) -> str | None:
     """The library's reason for a log entry without an inclusion proof is a bare model
-    validation error; say what is missing (offline, a proof is required)."""
+    validation error; say what is missing (only a v0.1 bundle may do with a promise)."""
     try:
         entries = orjson.loads(raw)["verificationMaterial"]["tlogEntries"]
     except (orjson.JSONDecodeError, KeyError, TypeError):
         return None
     if isinstance(entries, list) and any(
             isinstance(e, dict) and "inclusionProof" not in e for e in entries):
-        return ("the log entry has no inclusion proof (an inclusion promise alone is not "
-                "accepted offline)")
+        return ("the log entry has no inclusion proof (an inclusion promise alone is "
+                "accepted only in a v0.1 bundle)")
     return None
 
 

@@ -89,7 +89,10 @@ class ConformingVerifier(Verifier):
         if not isinstance(key, ec.EllipticCurvePublicKey):
             raise VerificationError("the signing certificate's key is not ECDSA")
         dsse._verify(key, envelope)
-        _check_intoto_v002_body(bundle)
+        check_intoto_v002_body(bundle.log_entry._inner.canonicalized_body,
+                               envelope._inner.payload,
+                               [s.sig for s in envelope._inner.signatures],
+                               bundle.signing_certificate)
         return envelope._inner.payload_type, envelope._inner.payload
 
     def signing_time(self, bundle: Bundle) -> datetime:
@@ -97,32 +100,31 @@ class ConformingVerifier(Verifier):
         return min(result.time for result in self._establish_time(bundle))
 
 
-def _check_intoto_v002_body(bundle: Bundle) -> None:
+def check_intoto_v002_body(canonicalized_body: bytes, payload: bytes,
+                           signatures: list[bytes], signer: x509.Certificate) -> None:
     """The logged intoto/0.0.2 entry must be this envelope: same payload hash, and the
     same signatures by the same certificate (Rekor double-base64-encodes both)."""
-    envelope = bundle._dsse_envelope
-    assert envelope is not None
     try:
-        body: Any = orjson.loads(bundle.log_entry._inner.canonicalized_body)
+        body: Any = orjson.loads(canonicalized_body)
         content = body["spec"]["content"]
         logged_hash = content["payloadHash"]
         logged_sigs = content["envelope"]["signatures"]
     except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
         raise VerificationError(f"malformed intoto log entry: {exc}") from exc
-    payload = envelope._inner.payload
-    if (logged_hash.get("algorithm") != "sha256"
+    if (not isinstance(logged_hash, dict) or logged_hash.get("algorithm") != "sha256"
             or logged_hash.get("value") != hashlib.sha256(payload).hexdigest()):
         raise VerificationError("log entry payload hash does not match the bundle")
-    cert_der = bundle.signing_certificate.public_bytes(serialization.Encoding.DER)
-    expected = [base64.b64encode(s.sig) for s in envelope._inner.signatures]
+    cert_der = signer.public_bytes(serialization.Encoding.DER)
+    expected = [base64.b64encode(s) for s in signatures]
     found: list[bytes] = []
     for logged in logged_sigs if isinstance(logged_sigs, list) else []:
         try:
             found.append(base64.b64decode(logged["sig"]))
-            signer = x509.load_pem_x509_certificate(base64.b64decode(logged["publicKey"]))
+            logged_signer = x509.load_pem_x509_certificate(
+                base64.b64decode(logged["publicKey"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise VerificationError(f"malformed intoto log entry signature: {exc}") from exc
-        if signer.public_bytes(serialization.Encoding.DER) != cert_der:
+        if logged_signer.public_bytes(serialization.Encoding.DER) != cert_der:
             raise VerificationError("log entry was signed by another certificate")
     if sorted(found) != sorted(expected):
         raise VerificationError("log entry signatures do not match the bundle")
