@@ -86,3 +86,18 @@ def test_log_timestamp_decides_when_a_key_signed(tstore: GraphStore) -> None:
                for n in lines}
     assert results == {1: "success", 2: "failure", 3: "failure", 4: "failure",
                        5: "failure", 6: "failure"}
+
+
+def test_an_entry_index_beyond_int64_is_refused(tstore: GraphStore) -> None:
+    """Rekor's integers are int64; a larger one is a malformed entry, not a crash."""
+    signer, log = generate_key("ecdsa-p256"), generate_key("ecdsa-p256")
+    TrustStore(tstore).add_root("private-rekor", trusted_root_with_log(
+        log, "https://rekor.acme.test"), "rekor-root.json")
+    line = cosign_signature_line(signer, "app", digest(7),
+                                 (log, epoch("2026-03-05T12:00:00+00:00"), 1))
+    huge = line.replace(b'"logIndex":1', b'"logIndex":' + str(2**64).encode())
+    assert huge != line
+    Linker(tstore).ingest(load(huge + b"\n", "sig-7.jsonl"))
+    props = signature_props(tstore, digest(7))
+    assert props["status"] == "invalid"
+    assert "is not a Rekor SignedEntryTimestamp" in props["reason"]

@@ -88,6 +88,10 @@ def _other_entry(bundle: dict[str, Any]) -> None:
     bundle["verificationMaterial"]["tlogEntries"] = [_entry(orjson.loads(OTHER.read_bytes()))]
 
 
+def _index_beyond_int64(bundle: dict[str, Any]) -> None:
+    _entry(bundle)["logIndex"] = str(2**64)
+
+
 def _v02(bundle: dict[str, Any]) -> None:
     bundle["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2"
 
@@ -125,6 +129,8 @@ def test_the_real_bundle_verifies_by_its_promise(tstore: GraphStore) -> None:
     (_unknown_log, "log ID 2d711642b726b044… is not a transparency log of this trusted root"),
     (_other_body, SET_FAILS),
     (_other_entry, "log entry payload hash does not match the bundle"),
+    (_index_beyond_int64, "failed to load bundle: malformed log entry: ValueError "
+                          "18446744073709551616 is not a non-negative 64-bit integer"),
     (_v02, "the log entry has no inclusion proof (an inclusion promise alone is accepted "
            "only in a v0.1 bundle)"),
     (_no_promise, "the log entry has no inclusion proof"),

@@ -88,6 +88,14 @@ def log_keys(roots: Mapping[str, str]) -> dict[str, LogKey]:
     return found
 
 
+def int64(value: Any) -> int:
+    """An entry's integer field (Rekor's are int64); ValueError when out of range."""
+    number = int(value)
+    if not 0 <= number < 2**63:
+        raise ValueError(f"{number} is not a non-negative 64-bit integer")
+    return number
+
+
 def _time(text: Any) -> datetime | None:
     return None if text is None else datetime.fromisoformat(str(text)).astimezone(UTC)
 
@@ -129,7 +137,7 @@ def check(bundle: Mapping[str, Any], signature: bytes, signed_sha256: str,
     try:
         payload = bundle["Payload"]
         body_b64, log_id = str(payload["body"]), str(payload["logID"])
-        integrated, index = int(payload["integratedTime"]), int(payload["logIndex"])
+        integrated, index = int64(payload["integratedTime"]), int64(payload["logIndex"])
         set_sig = base64.b64decode(str(bundle["SignedEntryTimestamp"]), validate=True)
         body = orjson.loads(base64.b64decode(body_b64, validate=True))
     except (KeyError, TypeError, ValueError, binascii.Error, orjson.JSONDecodeError):

@@ -89,6 +89,8 @@ def promised_bundle(raw: bytes) -> PromisedBundle:
         der = [base64.b64decode(c["rawBytes"], validate=True)
                for c in material["x509CertificateChain"]["certificates"]]
         certs = [x509.load_der_x509_certificate(d) for d in der]
+        for cert in certs:
+            _ = cert.extensions  # parsed now, so a malformed one is refused here
     except (KeyError, TypeError, ValueError, binascii.Error) as exc:
         raise ValueError(f"the bundle has no readable signing certificate chain ({exc})"
                          ) from exc
@@ -101,14 +103,15 @@ def promised_bundle(raw: bytes) -> PromisedBundle:
     try:
         logged = rekor_set.LoggedEntry(
             body=str(entry["canonicalizedBody"]),
-            integrated_time=int(entry["integratedTime"]),
+            integrated_time=rekor_set.int64(entry["integratedTime"]),
             log_id=base64.b64decode(entry["logId"]["keyId"], validate=True).hex(),
-            log_index=int(entry["logIndex"]))
+            log_index=rekor_set.int64(entry["logIndex"]))
         base64.b64decode(logged.body, validate=True)
+        datetime.fromtimestamp(logged.integrated_time, UTC)
         promise = base64.b64decode(entry["inclusionPromise"]["signedEntryTimestamp"],
                                    validate=True)
         kind = (str(entry["kindVersion"]["kind"]), str(entry["kindVersion"]["version"]))
-    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, OSError, binascii.Error) as exc:
         raise ValueError(f"malformed log entry: {type(exc).__name__} {exc}") from exc
     envelope = obj.get("dsseEnvelope")
     if not isinstance(envelope, dict):
