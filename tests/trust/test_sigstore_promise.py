@@ -22,6 +22,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from provenance_linker.demo.signing import trusted_root_with_log
 from provenance_linker.documents import load
 from provenance_linker.formats.dsse import pae
+from provenance_linker.formats.evidence import EvidenceItem
 from provenance_linker.graph.refs import ArtifactRef
 from provenance_linker.ingest.contract import IngestOptions
 from provenance_linker.ingest.orchestrator import Linker
@@ -29,7 +30,7 @@ from provenance_linker.model import NodeKind
 from provenance_linker.store.interface import GraphStore
 from provenance_linker.trust.outcome import Outcome
 from provenance_linker.trust.reverify import reverify
-from provenance_linker.trust.sigstore import embedded_production_root
+from provenance_linker.trust.sigstore import embedded_production_root, verify_bundle
 from provenance_linker.trust.slsa_signer import signer_mismatch
 from provenance_linker.trust.trust_store import TrustStore
 
@@ -364,3 +365,51 @@ def test_a_bundle_of_an_instance_not_trusted_waits_for_its_root(tstore: GraphSto
     trust.add_root("acme", root, "acme-root.json")
     [changed] = reverify(tstore, trust)
     assert changed["status"] == "valid", changed["reason"]
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
+    return [path]
+
+
+# Fields no check relies on: the DSSE key hint, and the CA certificates the bundle carries
+# (the chain is built to the trusted root's own CA certificates).
+_UNCHECKED = {("dsseEnvelope", "signatures", 0, "keyid"),
+              ("verificationMaterial", "x509CertificateChain", "certificates", 1, "rawBytes"),
+              ("verificationMaterial", "x509CertificateChain", "certificates", 2, "rawBytes")}
+
+
+def test_every_field_of_a_promised_bundle_matters_or_is_ignored() -> None:
+    """Each field replaced by junk, or by its own bytes with one bit flipped: an outcome,
+    never an exception, and never `valid` unless the field is one no check relies on."""
+    original = orjson.loads(BUNDLE.read_bytes())
+    roots = {"production": embedded_production_root()}
+    tried = 0
+    for path in _leaves(original):
+        value: Any = original
+        for step in path:
+            value = value[step]
+        variants: list[Any] = [None, "", "x", -1, "99999999999999999999", {}, []]
+        if isinstance(value, str) and len(value) > 8:
+            try:
+                raw = bytearray(base64.b64decode(value, validate=True))
+                raw[len(raw) // 2] ^= 0x01
+                variants.append(base64.b64encode(bytes(raw)).decode())
+            except ValueError:
+                variants.append(value[:-1] + ("A" if value[-1] != "A" else "B"))
+        for variant in variants:
+            bundle = orjson.loads(BUNDLE.read_bytes())
+            parent: Any = bundle
+            for step in path[:-1]:
+                parent = parent[step]
+            parent[path[-1]] = variant
+            item = EvidenceItem(mechanism="sigstore", kind="attestation", raw=b"",
+                                bundle=orjson.dumps(bundle))
+            outcome = verify_bundle(item, roots)
+            tried += 1
+            assert outcome.status in ("invalid", "unverified", "valid")
+            assert outcome.status != "valid" or path in _UNCHECKED, (path, variant)
+    assert tried > 100
