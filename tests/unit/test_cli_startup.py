@@ -66,6 +66,8 @@ def test_version_and_help_answer_as_the_app_does(capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().out == fast
     for entry in commands.COMMANDS:
         assert f"  {entry.name} " in fast
+    assert run(["--db", "sqlite:///:memory:", "ingst"]) == 2  # a command not yet loaded
+    assert "Did you mean 'ingest'?" in capsys.readouterr().err
 
 
 def test_command_table_matches_the_commands() -> None:

@@ -4,6 +4,7 @@ Kubernetes or Sigstore imports."""
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from importlib import import_module
 
 import typer
@@ -44,3 +45,16 @@ class LazyGroup(TyperGroup):
             command = load(BY_NAME[cmd_name])
             self.add_command(command, cmd_name)
         return command
+
+    def resolve_command(self, ctx: _click.Context, args: list[str]
+                        ) -> tuple[str | None, _click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except _click.exceptions.UsageError as error:
+            # typer suggests among the commands loaded so far; offer the whole table
+            if self.suggest_commands and args and "Did you mean" not in error.message:
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    error.message = (f"{error.message.rstrip('.')}. Did you mean "
+                                     f"{', '.join(repr(m) for m in matches)}?")
+            raise
