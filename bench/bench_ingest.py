@@ -2,6 +2,12 @@
 JSON into SQLite, 1,000 SBOMs of 500 components, and peak memory.
 
     .venv/bin/python bench/bench_ingest.py [--quick] [--components N] [--sboms N]
+    .venv/bin/python bench/bench_ingest.py --process [--runs N] [--components N] [--src DIR]
+
+`--process` times whole processes instead, as users run them (start-up included): the
+`provenance-linker ingest sbom` CLI on a fresh SQLite store against the least work an
+ingest can do (`bench/ingest_baseline.py`: json.load plus one SQLite transaction), run
+in pairs, medians of `--runs` pairs (default 5) and their ratio, CycloneDX and SPDX.
 
 Runs on one core (sched_setaffinity) through the real path: documents.load → Linker.ingest
 (parse, validation, graph building, enrichers, one SQLite transaction). Targets: 10k
@@ -13,6 +19,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -107,13 +115,109 @@ def peak_memory(data: bytes, warm_up: bytes, folder: str) -> dict[str, Any]:
             "peak_over_file": peak / len(data), "max_rss_bytes": rss_kib * 1024}
 
 
+# `--src DIR`: run the CLI from another checkout's src/ (e.g. the previous commit, to
+# compare before and after on the same machine at the same time).
+OTHER_SRC: str | None = None
+
+
+def _cli() -> list[str]:
+    if OTHER_SRC:
+        return [sys.executable, "-c", "from provenance_linker.cli.main import run; run()"]
+    script = Path(sys.executable).with_name("provenance-linker")  # the installed command
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "from provenance_linker.cli.main import run; run()"]
+
+
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, timeout=600)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def process_pairs(label: str, data: bytes, folder: str, runs: int) -> dict[str, Any]:
+    """`provenance-linker ingest sbom FILE` vs the baseline, each on a fresh store, in
+    pairs; medians and the ratio of the medians."""
+    sbom = Path(folder) / f"{label}.json"
+    sbom.write_bytes(data)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.pop("PROVENANCE_DB", None)
+    if OTHER_SRC:
+        env["PYTHONPATH"] = OTHER_SRC
+    baseline = [sys.executable, str(Path(__file__).with_name("ingest_baseline.py")), str(sbom)]
+    counter = iter(range(1_000_000))
+
+    def fresh(name: str) -> str:
+        return f"{folder}/{label}-{name}-{next(counter)}.db"
+
+    def cli() -> list[str]:
+        return [*_cli(), "--db", f"sqlite:///{fresh('cli')}", "ingest", "sbom", str(sbom),
+                "--output", "json"]
+
+    # Warm-up (not timed): byte code compiled and cached, files in the page cache.
+    _timed([*baseline, fresh("base")], env)
+    _timed(cli(), env)
+    base_wall, base_cpu, cli_wall, cli_cpu = [], [], [], []
+    for _ in range(runs):
+        wall, cpu = _timed([*baseline, fresh("base")], env)
+        base_wall.append(wall)
+        base_cpu.append(cpu)
+        wall, cpu = _timed(cli(), env)
+        cli_wall.append(wall)
+        cli_cpu.append(cpu)
+    med = statistics.median
+    return {"label": label, "bytes": len(data), "runs": runs,
+            "baseline_wall_s": med(base_wall), "baseline_cpu_s": med(base_cpu),
+            "cli_wall_s": med(cli_wall), "cli_cpu_s": med(cli_cpu),
+            "ratio_wall": med(cli_wall) / med(base_wall),
+            "ratio_cpu": med(cli_cpu) / med(base_cpu),
+            "raw": {"baseline_wall_s": base_wall, "cli_wall_s": cli_wall,
+                    "baseline_cpu_s": base_cpu, "cli_cpu_s": cli_cpu}}
+
+
+def process_main(args: argparse.Namespace) -> int:
+    generated = cyclonedx_sbom("registry.acme.test/bench/app:1.0", args.components)
+    documents = {"cyclonedx": orjson.dumps(generated.document),
+                 "spdx": orjson.dumps(spdx_sbom(generated))}
+    results: dict[str, Any] = {"load_average": os.getloadavg()}
+    with tempfile.TemporaryDirectory() as folder:
+        for label, data in documents.items():
+            results[label] = process_pairs(label, data, folder, args.runs)
+    results["load_average_after"] = os.getloadavg()
+    if args.json:
+        print(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode())
+        return 0
+    for label in documents:
+        r = results[label]
+        print(f"{label:10} whole process, median of {r['runs']} pairs: CLI "
+              f"{r['cli_wall_s']:.3f} s wall / {r['cli_cpu_s']:.3f} s CPU, baseline "
+              f"{r['baseline_wall_s']:.3f} s / {r['baseline_cpu_s']:.3f} s; ratio "
+              f"{r['ratio_wall']:.2f}x wall, {r['ratio_cpu']:.2f}x CPU")
+    print("load average before/after: "
+          + " / ".join(" ".join(f"{x:.1f}" for x in results[k])
+                       for k in ("load_average", "load_average_after")))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="reduced run (100 SBOMs, 1 run)")
     parser.add_argument("--components", type=int, default=10_000)
     parser.add_argument("--sboms", type=int, default=None)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--process", action="store_true",
+                        help="whole processes: the CLI against bench/ingest_baseline.py")
+    parser.add_argument("--runs", type=int, default=5, help="--process: pairs to run")
+    parser.add_argument("--src", default=None, help="--process: run the CLI from this src/")
     args = parser.parse_args(argv)
+    global OTHER_SRC
+    OTHER_SRC = args.src
+    if args.process:
+        return process_main(args)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     runs = 1 if args.quick else 3

@@ -154,7 +154,7 @@ def sha256_digest(hex_or_digest: str) -> Digest:
     if value.lower().startswith("sha256:"):
         value = value[7:]
     value = value.lower()
-    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+    if len(value) != 64 or value.strip("0123456789abcdef"):  # not only hex digits
         raise ValueError(f"not a sha256 digest: {hex_or_digest!r}")
     return Digest("sha256:" + value)
 

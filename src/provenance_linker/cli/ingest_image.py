@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..config import RegistrySettings
 from ..errors import UsageError
-from ..registry import AccessOptions, open_client
-from ..registry.fetch import FetchOptions, ImageIngest
-from ..registry.reference import ImageRef, parse_image_ref
-from ..registry.running import running_images
-from ..store.interface import GraphStore
 from .context import state
 from .ingest import _render_summary, app
 from .output import OUTPUT_OPTION, OutputFormat, console, emit
+
+if TYPE_CHECKING:  # the registry client (httpx, TLS) is imported only by the commands
+    from ..registry import AccessOptions
+    from ..registry.fetch import FetchOptions
+    from ..registry.reference import ImageRef
+    from ..store.interface import GraphStore
 
 INSECURE_OPTION = typer.Option(
     [], "--insecure-registry", help="HOST[:PORT] that may be reached over plain HTTP or "
@@ -29,6 +29,9 @@ DOCKER_CONFIG_OPTION = typer.Option(None, "--docker-config", help="docker config
 
 def access_options(insecure: list[str], ca_bundle: Path | None,
                    docker_config: Path | None) -> AccessOptions:
+    from ..config import RegistrySettings
+    from ..registry import AccessOptions
+
     env = RegistrySettings.from_env()
     return AccessOptions(insecure_hosts=(*env.insecure_hosts, *insecure),
                          ca_bundle=str(ca_bundle) if ca_bundle else env.ca_bundle,
@@ -38,6 +41,9 @@ def access_options(insecure: list[str], ca_bundle: Path | None,
 
 def fetch_and_ingest(store: GraphStore, images: list[ImageRef], access: AccessOptions,
                      options: FetchOptions) -> dict[str, Any]:
+    from ..registry import open_client
+    from ..registry.fetch import ImageIngest
+
     client = open_client(access)
     try:
         results = ImageIngest(store, client, options).run(images)
@@ -76,6 +82,10 @@ def ingest_image(
 ) -> None:
     """Fetch images' signatures, attestations and SBOMs from their registries (cosign
     tags, OCI referrers), verify and ingest them, linked to each image digest."""
+    from ..registry.fetch import FetchOptions
+    from ..registry.reference import parse_image_ref
+    from ..registry.running import running_images
+
     st = state(ctx)
     images = [parse_image_ref(r) for r in refs or []]
     if running:

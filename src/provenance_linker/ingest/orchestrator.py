@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
+from importlib import import_module
 from typing import Any
 
 from .. import formats
@@ -21,14 +23,9 @@ from ..store.interface import GraphStore
 from ..store.ledger import LEDGER_STREAM
 from ..telemetry import events
 from ..telemetry.logging import get_logger
-from .advisories import build_advisory
 from .contract import Builder, Enricher, IngestOptions
-from .deployments import build_deployments
 from .enrich_advisories import match_new_packages
-from .evidence import build_evidence
 from .gcpause import gc_paused
-from .images import build_image
-from .vex import build_openvex, build_sbom_with_vex
 
 
 @dataclass(slots=True)
@@ -47,20 +44,32 @@ class IngestReport:
                 "warnings": self.warnings}
 
 
-# DocumentKind -> the builder of a batch from that kind's parsed record.
-BUILDERS: dict[DocumentKind, Builder] = {
-    DocumentKind.SBOM: build_sbom_with_vex,  # SBOM + the VEX embedded in a CycloneDX BOM
-    DocumentKind.ATTESTATION: build_evidence,
-    DocumentKind.SIGNATURE: build_evidence,
-    DocumentKind.ADVISORY: build_advisory,
-    DocumentKind.VEX: build_openvex,
-    DocumentKind.DEPLOYMENT: build_deployments,
-    DocumentKind.IMAGE: build_image,
+# DocumentKind -> the builder of a batch from that kind's parsed record, as
+# "module:function" under this package: imported for the first document of its kind, so
+# an SBOM ingest does not load the signature verifiers (start-up time is per process).
+BUILDERS: dict[DocumentKind, str] = {
+    DocumentKind.SBOM: "vex:build_sbom_with_vex",  # SBOM + the VEX embedded in a CycloneDX BOM
+    DocumentKind.ATTESTATION: "evidence:build_evidence",
+    DocumentKind.SIGNATURE: "evidence:build_evidence",
+    DocumentKind.ADVISORY: "advisories:build_advisory",
+    DocumentKind.VEX: "vex:build_openvex",
+    DocumentKind.DEPLOYMENT: "deployments:build_deployments",
+    DocumentKind.IMAGE: "images:build_image",
 }
 # Enrichers run on every batch before it is applied (e.g. advisory matching).
 ENRICHERS: list[Enricher] = [match_new_packages]
 # Run after a new document is stored: re-judge what runs now (runtime/reevaluate.py).
 AFTER_APPLY: list[Callable[[GraphStore, Batch], None]] = [after_ingest]
+
+
+@cache
+def builder_for(kind: DocumentKind) -> Builder | None:
+    name = BUILDERS.get(kind)
+    if name is None:
+        return None
+    module, function = name.split(":")
+    found: Builder = getattr(import_module(f".{module}", __package__), function)
+    return found
 
 
 @dataclass(slots=True)
@@ -120,7 +129,7 @@ class Linker:
                                 summary=dict(existing.meta.get("summary", {})),
                                 warnings=[])
         record = formats.parse(document, formats.ParseOptions(options.strict, options.limits))
-        builder = BUILDERS.get(document.kind)
+        builder = builder_for(document.kind)
         if builder is None:
             raise UnsupportedDocument(f"cannot ingest {document.kind} documents yet")
         ctx = _Context(self.store, options, self._clock().isoformat())

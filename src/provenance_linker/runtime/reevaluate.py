@@ -15,12 +15,11 @@ from typing import Any
 
 from ..model import Batch, EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from ..telemetry import events, metrics
+from ..telemetry import events
 from ..telemetry.logging import get_logger
 from . import evidence
 from .facts import DOCUMENT_KIND, RUNTIME_STREAM
 from .history import running_now
-from .judge import Judge
 
 COLLECTION = "runtime.verdicts"
 RUNTIME_KINDS = frozenset({DOCUMENT_KIND, "deployment"})
@@ -124,6 +123,9 @@ def reevaluate_running(store: GraphStore, digests: Iterable[str] | None,
         runs = running_now(store, digests)
     else:
         runs = running_now(store)
+    from ..telemetry import metrics  # imported when something runs: the judge needs the
+    from .judge import Judge  # trust engine, which an ingest with nothing running does not
+
     judge = Judge(store)
     stored = _load(store)
     dirty: set[str] = set()

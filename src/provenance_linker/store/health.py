@@ -17,7 +17,6 @@ from ..errors import ProvenanceError
 from ..telemetry import metrics
 from . import display_url
 from .interface import GraphStore
-from .neo4j_errors import log_unavailable
 
 DEFAULT_INTERVAL = 1.0  # seconds between pings; outages show within interval + ping time
 
@@ -60,6 +59,8 @@ class HealthMonitor:
         if changed:
             self.changed_at = self._clock()
             if not up:
+                from .neo4j_errors import log_unavailable  # imports the driver: on outage
+
                 log_unavailable(display_url(self.store), error)
         return up
 

@@ -13,7 +13,11 @@ CHUNK = 900  # stays below SQLite's bound-parameter limit
 
 
 def dumps(props: Mapping[str, Any]) -> str:
-    return orjson.dumps({k: v for k, v in props.items() if v is not None}).decode()
+    if not props:  # most edges: no properties
+        return "{}"
+    if None in props.values():  # absent values are not stored
+        props = {k: v for k, v in props.items() if v is not None}
+    return orjson.dumps(props).decode()
 
 
 def loads(text: str) -> dict[str, Any]:

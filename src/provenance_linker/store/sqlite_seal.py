@@ -47,7 +47,8 @@ def install_triggers(conn: sqlite3.Connection) -> None:
                                 ("DELETE", "old.mac", "NULL")):
             conn.execute(
                 f"CREATE TEMP TRIGGER IF NOT EXISTS pl_seal_{table}_{event.lower()} AFTER "
-                f"{event} ON main.{table} BEGIN SELECT pl_tally('{table}', {old}, {new}); END")
+                f"{event} ON main.{table} WHEN {old} IS NOT {new} "  # no MAC, no change:
+                f"BEGIN SELECT pl_tally('{table}', {old}, {new}); END")  # skip the call
 
 
 def read_seals(conn: sqlite3.Connection) -> dict[str, Seal]:
