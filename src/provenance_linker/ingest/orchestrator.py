@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
-from importlib import import_module
 from typing import Any
 
 from .. import formats
@@ -23,9 +21,13 @@ from ..store.interface import GraphStore
 from ..store.ledger import LEDGER_STREAM
 from ..telemetry import events
 from ..telemetry.logging import get_logger
-from .contract import Builder, Enricher, IngestOptions
+from .advisories import build_advisory
+from .contract import BuildContext, Builder, Built, Enricher, IngestOptions
+from .deployments import build_deployments
 from .enrich_advisories import match_new_packages
 from .gcpause import gc_paused
+from .images import build_image
+from .vex import build_openvex, build_sbom_with_vex
 
 
 @dataclass(slots=True)
@@ -44,17 +46,22 @@ class IngestReport:
                 "warnings": self.warnings}
 
 
-# DocumentKind -> the builder of a batch from that kind's parsed record, as
-# "module:function" under this package: imported for the first document of its kind, so
-# an SBOM ingest does not load the signature verifiers (start-up time is per process).
-BUILDERS: dict[DocumentKind, str] = {
-    DocumentKind.SBOM: "vex:build_sbom_with_vex",  # SBOM + the VEX embedded in a CycloneDX BOM
-    DocumentKind.ATTESTATION: "evidence:build_evidence",
-    DocumentKind.SIGNATURE: "evidence:build_evidence",
-    DocumentKind.ADVISORY: "advisories:build_advisory",
-    DocumentKind.VEX: "vex:build_openvex",
-    DocumentKind.DEPLOYMENT: "deployments:build_deployments",
-    DocumentKind.IMAGE: "images:build_image",
+def _build_evidence(record: Any, document: Document, ctx: BuildContext) -> Built:
+    # The verifiers (cryptography, sigstore) load with the first signature or
+    # attestation, so an SBOM ingest does not pay for them (start-up is per process).
+    from .evidence import build_evidence
+    return build_evidence(record, document, ctx)
+
+
+# DocumentKind -> the builder of a batch from that kind's parsed record.
+BUILDERS: dict[DocumentKind, Builder] = {
+    DocumentKind.SBOM: build_sbom_with_vex,  # SBOM + the VEX embedded in a CycloneDX BOM
+    DocumentKind.ATTESTATION: _build_evidence,
+    DocumentKind.SIGNATURE: _build_evidence,
+    DocumentKind.ADVISORY: build_advisory,
+    DocumentKind.VEX: build_openvex,
+    DocumentKind.DEPLOYMENT: build_deployments,
+    DocumentKind.IMAGE: build_image,
 }
 # Enrichers run on every batch before it is applied (e.g. advisory matching).
 ENRICHERS: list[Enricher] = [match_new_packages]
@@ -62,14 +69,8 @@ ENRICHERS: list[Enricher] = [match_new_packages]
 AFTER_APPLY: list[Callable[[GraphStore, Batch], None]] = [after_ingest]
 
 
-@cache
 def builder_for(kind: DocumentKind) -> Builder | None:
-    name = BUILDERS.get(kind)
-    if name is None:
-        return None
-    module, function = name.split(":")
-    found: Builder = getattr(import_module(f".{module}", __package__), function)
-    return found
+    return BUILDERS.get(kind)
 
 
 @dataclass(slots=True)
