@@ -20,6 +20,7 @@ from .gather import gather
 from .policy import Check, CheckResult, Trust
 from .reverify import reverify
 from .trust_store import TrustStore
+from .verification_log import record_outcome
 
 PASS = "success"
 FAIL = "failure"
@@ -104,6 +105,9 @@ def verify_artifact(store: GraphStore, reference: str, *,
             digest=ref.digest, artifact_type=artifact_type, environment=environment)
     if record:
         metrics.verifications_total.labels(outcome, artifact_type, failure_reason or "").inc()
+        record_outcome(store, outcome=outcome, artifact_type=artifact_type,
+                       failure_reason=failure_reason, environment=environment,
+                       digest=ref.digest)
     return VerificationReport(reference, ref.digest, artifact_type, environment, outcome,
                               result, failure_reason,
                               bypass.as_dict() if bypass.active else None, reverified,
