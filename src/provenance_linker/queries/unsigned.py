@@ -48,6 +48,7 @@ def unsigned_in_environment(store: GraphStore, environment: str, *,
         if sig is not None and judge_signature(sig, trust)[0]:
             signed.add(edge.dst.key)
     rows: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()  # a set, not `row in rows`: linear in the runs
     for r in sorted(runs, key=lambda x: (x.deployment, x.digest)):
         if r.digest in signed:
             continue
@@ -55,7 +56,9 @@ def unsigned_in_environment(store: GraphStore, environment: str, *,
                "digest": r.digest, "deployment": r.name or r.deployment,
                "namespace": r.namespace, "environment": environment,
                "container": r.container, "since": r.since}
-        if row not in rows:
+        identity = tuple(row.values())
+        if identity not in seen:
+            seen.add(identity)
             rows.append(row)
     return rows
 

@@ -92,12 +92,19 @@ def artifact_view(store: GraphStore, ref: str, environment: str | None) -> dict[
 def deployments_view(store: GraphStore, *, environment: str | None, limit: int,
                      offset: int) -> dict[str, Any]:
     """Every deployment's current image(s), a page at a time, with verdicts for the page."""
-    nodes = store.find(NodeKind.DEPLOYMENT)
-    envs = _environments(store, {n.key for n in nodes})
+    # Only the page's workloads are read in full: the filter reads the environment's
+    # IN edges, and environments come from their own nodes.
     if environment:
-        nodes = [n for n in nodes if environment in envs.get(n.key, [])]
-    total = len(nodes)
-    page = nodes[offset:offset + limit]
+        keys = sorted({e.src.key for e in store.edges(
+            [EdgeKind.IN], dst=[NodeRef(NodeKind.ENVIRONMENT, environment)])})
+        total = len(keys)
+        found = store.get_many(NodeKind.DEPLOYMENT, keys[offset:offset + limit])
+        page = [found[k] for k in keys[offset:offset + limit] if k in found]
+    else:
+        nodes = store.find(NodeKind.DEPLOYMENT)
+        total = len(nodes)
+        page = nodes[offset:offset + limit]
+    envs = _environments(store, {n.key for n in page})
     runs = current_runs(store, {n.key for n in page})
     names = names_of(store, {e.dst.key for e in runs})
     verdicts: dict[tuple[str, str | None], dict[str, Any]] = {}
@@ -120,4 +127,4 @@ def deployments_view(store: GraphStore, *, environment: str | None, limit: int,
                      "name": p.get("name"), "environments": env_list, "images": images})
     return {"environment": environment, "total": total, "limit": limit, "offset": offset,
             "deployments": rows,
-            "environments": sorted({e for v in envs.values() for e in v})}
+            "environments": sorted(n.key for n in store.find(NodeKind.ENVIRONMENT))}
