@@ -35,7 +35,7 @@ from ..auth import client_ip
 from ..deps import Service, env_int, service
 from . import session as sessions
 from .charts import stacked_bars
-from .render import page, secure
+from .render import page, secure, templates
 from .triage import record_vex
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -337,6 +337,13 @@ def export_incident(id: str = Query(..., min_length=1, max_length=256),
 def _warm() -> None:
     # The SPDX license list takes ~0.5 s to load: not on the first search's clock.
     parse_licenses(("MIT",))
+    # Nor the sigstore library (1-2 s, imported lazily so the CLI starts fast), which the
+    # first verdict on an artifact page needs, nor compiling the page templates.
+    from ...trust import sigstore  # noqa: F401
+
+    for name in ("overview.html", "search.html", "artifact.html", "advisory.html",
+                 "deployments.html", "login.html", "error.html"):
+        templates().get_template(name)
 
 
 def install(app: FastAPI) -> None:
