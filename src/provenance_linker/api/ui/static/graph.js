@@ -1,8 +1,8 @@
 // The blast-radius graph: cytoscape.js over the JSON the server embeds (#graph-data).
 // Columns by distance from the advisory (a preset layout: linear in the node count), the
-// viewport set from the positions, and the elements added in time slices of one short
-// task each, so that a few thousand nodes draw without freezing the page. Rows of the tables beside it highlight their path; tapping an
-// artifact or package opens its page.
+// viewport set from the positions, and the elements added a slice per rendered frame, so
+// that a few thousand nodes draw without freezing the page. Rows of the tables beside it
+// highlight their path; tapping an artifact or package opens its page.
 (function () {
   "use strict";
   var holder = document.getElementById("graph");
