@@ -14,7 +14,7 @@ from ..graph.deployments import current_runs
 from ..graph.refs import names_of
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from ..trust.gather import gather
+from ..trust.gather import Evidence, gather, gather_many
 from ..trust.verifier import verify_artifact
 from ..vulns.stats import sbom_vulnerability_counts
 from .trace import trace
@@ -33,9 +33,11 @@ def overview(store: GraphStore) -> dict[str, Any]:
             "edges": {k: v for k, v in counts.items() if k.isupper()}}
 
 
-def verdict(store: GraphStore, digest: str, environment: str | None) -> dict[str, Any]:
+def verdict(store: GraphStore, digest: str, environment: str | None,
+            evidence: Evidence | None = None) -> dict[str, Any]:
     try:
-        report = verify_artifact(store, digest, environment=environment, record=False)
+        report = verify_artifact(store, digest, environment=environment, record=False,
+                                 evidence=evidence)
     except ProvenanceError as exc:
         return {"result": "error", "reason": exc.message, "environment": environment}
     return {"result": report.result, "reason": report.failure_reason or "",
@@ -107,6 +109,7 @@ def deployments_view(store: GraphStore, *, environment: str | None, limit: int,
     envs = _environments(store, {n.key for n in page})
     runs = current_runs(store, {n.key for n in page})
     names = names_of(store, {e.dst.key for e in runs})
+    evidence = gather_many(store, {e.dst.key for e in runs})  # one read for the page
     verdicts: dict[tuple[str, str | None], dict[str, Any]] = {}
     rows = []
     for node in page:
@@ -118,7 +121,7 @@ def deployments_view(store: GraphStore, *, environment: str | None, limit: int,
                 continue
             key = (e.dst.key, env)
             if key not in verdicts:
-                verdicts[key] = verdict(store, e.dst.key, env)
+                verdicts[key] = verdict(store, e.dst.key, env, evidence.get(e.dst.key))
             images.append({"digest": e.dst.key, "image": e.props.get("image"),
                            "names": names.get(e.dst.key, []), "verdict": verdicts[key]})
         p = node.props
