@@ -318,3 +318,56 @@ def test_document_scoped_traverse_equals_unscoped_on_one_document(store: GraphSt
     assert [(s.depth, s.node.key) for s in tie] == [(2, pkg("e").key)]
     assert store.traverse([pkg("c")], [EdgeKind.DEPENDS_ON], Direction.IN, 8,
                           doc="sha256:" + "9" * 64) == []
+
+
+def test_deployment_runs_equal_the_piecewise_reads(store: GraphStore) -> None:
+    """One read of what an environment's workloads run gives the RUNS edges and the
+    Deployment nodes the IN edges, RUNS edges and get_many give one after another."""
+    def dep(name: str) -> NodeRef:
+        return NodeRef(NodeKind.DEPLOYMENT, f"c1/shop/Deployment/{name}")
+
+    def art(n: int) -> NodeRef:
+        return NodeRef(NodeKind.ARTIFACT, "sha256:" + str(n) * 64)
+
+    prod, staging = (NodeRef(NodeKind.ENVIRONMENT, e) for e in ("production", "staging"))
+    web, api, job, idle = dep("web"), dep("api"), dep("job"), dep("idle")
+    nodes = [Node(NodeKind.DEPLOYMENT, d.key, {"name": d.key.rsplit("/", 1)[1],
+                                               "running": d != idle})
+             for d in (web, api, job, idle)]
+    nodes += [Node(NodeKind.ENVIRONMENT, e.key, {}) for e in (prod, staging)]
+    nodes += [Node(NodeKind.ARTIFACT, art(n).key, {}) for n in (1, 2, 3)]
+    edges = [Edge(EdgeKind.IN, web, prod), Edge(EdgeKind.IN, web, staging),
+             Edge(EdgeKind.IN, api, prod), Edge(EdgeKind.IN, idle, prod),
+             Edge(EdgeKind.RUNS, web, art(1), {"container": "app", "image": "r/web:1"}),
+             Edge(EdgeKind.RUNS, web, art(2), {"container": "side"}),
+             Edge(EdgeKind.RUNS, api, art(2), {"container": "app"}),
+             Edge(EdgeKind.RUNS, job, art(3), {"container": "app"}),
+             Edge(EdgeKind.RUNS, idle, art(3), {"container": "app"}),
+             Edge(EdgeKind.DEPENDS_ON, pkg("a"), pkg("b"))]  # not a RUNS edge: never answered
+    nodes += [Node(NodeKind.PACKAGE, pkg(n).key, {}) for n in ("a", "b")]
+    observed = DocumentInfo(digest="sha256:" + "d" * 64, kind="deployment", format="k8s",
+                            name="cluster.json", meta={})
+    store.apply(Batch(observed, nodes, edges))
+
+    def piecewise(environment: str | None) -> list[tuple[Edge, Node]]:
+        if environment is None:
+            runs = store.edges([EdgeKind.RUNS])
+        else:
+            members = [e.src for e in store.edges(
+                [EdgeKind.IN], dst=[NodeRef(NodeKind.ENVIRONMENT, environment)])]
+            runs = store.edges([EdgeKind.RUNS], src=members) if members else []
+        found = store.get_many(NodeKind.DEPLOYMENT, {e.src.key for e in runs})
+        return [(e, found[e.src.key]) for e in runs]
+
+    def keyed(rows: list[tuple[Edge, Node]]) -> list[tuple[str, str, str, str, bool]]:
+        return sorted((e.src.key, e.dst.key, str(e.props.get("container")), e.doc,
+                       bool(n.props.get("running"))) for e, n in rows)
+
+    for environment in ("production", "staging", None, "nowhere"):
+        batched = store.deployment_runs(environment)
+        assert keyed(batched) == keyed(piecewise(environment)), environment
+        assert all(e.kind == EdgeKind.RUNS and n.key == e.src.key for e, n in batched)
+    assert {e.src for e, _ in store.deployment_runs("production")} == {web, api, idle}
+    assert len(store.deployment_runs("production")) == 4  # web in two environments: once
+    assert len(store.deployment_runs(None)) == 5
+    assert store.deployment_runs("nowhere") == []

@@ -231,3 +231,35 @@ def test_bad_envelope_is_refused_with_place_and_nothing_changes(tmp_path: Path,
     assert "invalid base64" in refused["error"] and "$.payload" in refused["error"]
     assert str(bad) in refused["error"]
     assert cli("store", "stats", "-o", "json").json() == before
+
+
+def test_verdict_on_gathered_evidence_equals_its_own(scenario: dict[str, Any],
+                                                     cli: Callable[..., Any],
+                                                     sqlite_url: str) -> None:
+    """A page hands verify_artifact evidence gathered for many artifacts at once; the
+    report is the one verify_artifact gathers itself, and evidence of another artifact
+    is not used."""
+    from provenance_linker.trust.gather import gather_many
+    from provenance_linker.trust.verifier import verify_artifact
+
+    s = scenario
+    assert cli("keys", "add", str(s["pub"]), "--name", "release").code == 0
+    assert cli("ingest", "signature", "--artifact", s["api_ref"], "--signature",
+               str(s["sig"])).code == 0
+    store = open_store(sqlite_url)
+    try:
+        digests = [s["api"].digest, s["web"].digest]
+        gathered = gather_many(store, digests)
+        outcomes = []
+        for digest in digests:
+            own = verify_artifact(store, digest, environment="production", record=False)
+            handed = verify_artifact(store, digest, environment="production", record=False,
+                                     evidence=gathered[digest])
+            assert handed.as_dict() == own.as_dict()
+            outcomes.append(own.result)
+        assert outcomes == ["success", "failure"]
+        other = verify_artifact(store, s["web"].digest, environment="production",
+                                record=False, evidence=gathered[s["api"].digest])
+        assert other.result == "failure"
+    finally:
+        store.close()

@@ -25,6 +25,7 @@ from ..store import open_store, scheme_of
 from ..store.health import HealthMonitor
 from ..store.interface import GraphStore
 from ..store.sqlite import path_from_url
+from ..trust.verification_log import OutcomeTally
 from .cache import GraphAnswerCache
 
 T = TypeVar("T")
@@ -123,6 +124,7 @@ class Service:
     health: HealthMonitor = field(init=False)
     principals: PrincipalCache = field(init=False)
     refusals: RefusalAudit = field(init=False)
+    outcomes: OutcomeTally = field(default_factory=OutcomeTally)  # the overview's series
     storage_failure: tuple[float, str] | None = None
 
     def __post_init__(self) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..model import EdgeKind, NodeKind, NodeRef
-from ..runtime.history import running_at, running_now
+from ..runtime.history import running_at, running_in
 from ..store.interface import GraphStore
 from ..trust.policy import Trust, judge_signature
 from ..trust.trust_store import TrustStore
@@ -24,11 +24,7 @@ def unsigned_in_environment(store: GraphStore, environment: str, *,
     signature acceptable by today's trust store."""
     clock = clock or (lambda: datetime.now(UTC))
     if at is None:
-        env = NodeRef(NodeKind.ENVIRONMENT, environment)
-        deployments = [e.src.key for e in store.edges([EdgeKind.IN], dst=[env])]
-        if not deployments:
-            return []
-        runs = running_now(store, deployments=deployments)
+        runs = running_in(store, environment)  # one read, not IN, RUNS, nodes in turn
     else:
         runs = [r for r in running_at(store, at) if r.environment == environment]
     artifacts = sorted({NodeRef(NodeKind.ARTIFACT, r.digest) for r in runs},
@@ -48,6 +44,7 @@ def unsigned_in_environment(store: GraphStore, environment: str, *,
         if sig is not None and judge_signature(sig, trust)[0]:
             signed.add(edge.dst.key)
     rows: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()  # a set, not `row in rows`: linear in the runs
     for r in sorted(runs, key=lambda x: (x.deployment, x.digest)):
         if r.digest in signed:
             continue
@@ -55,7 +52,9 @@ def unsigned_in_environment(store: GraphStore, environment: str, *,
                "digest": r.digest, "deployment": r.name or r.deployment,
                "namespace": r.namespace, "environment": environment,
                "container": r.container, "since": r.since}
-        if row not in rows:
+        identity = tuple(row.values())
+        if identity not in seen:
+            seen.add(identity)
             rows.append(row)
     return rows
 

@@ -14,7 +14,7 @@ from ..graph.deployments import current_runs
 from ..graph.refs import names_of
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
-from ..trust.gather import gather
+from ..trust.gather import Evidence, gather, gather_many
 from ..trust.verifier import verify_artifact
 from ..vulns.stats import sbom_vulnerability_counts
 from .trace import trace
@@ -33,9 +33,11 @@ def overview(store: GraphStore) -> dict[str, Any]:
             "edges": {k: v for k, v in counts.items() if k.isupper()}}
 
 
-def verdict(store: GraphStore, digest: str, environment: str | None) -> dict[str, Any]:
+def verdict(store: GraphStore, digest: str, environment: str | None,
+            evidence: Evidence | None = None) -> dict[str, Any]:
     try:
-        report = verify_artifact(store, digest, environment=environment, record=False)
+        report = verify_artifact(store, digest, environment=environment, record=False,
+                                 evidence=evidence)
     except ProvenanceError as exc:
         return {"result": "error", "reason": exc.message, "environment": environment}
     return {"result": report.result, "reason": report.failure_reason or "",
@@ -92,14 +94,22 @@ def artifact_view(store: GraphStore, ref: str, environment: str | None) -> dict[
 def deployments_view(store: GraphStore, *, environment: str | None, limit: int,
                      offset: int) -> dict[str, Any]:
     """Every deployment's current image(s), a page at a time, with verdicts for the page."""
-    nodes = store.find(NodeKind.DEPLOYMENT)
-    envs = _environments(store, {n.key for n in nodes})
+    # Only the page's workloads are read in full: the filter reads the environment's
+    # IN edges, and environments come from their own nodes.
     if environment:
-        nodes = [n for n in nodes if environment in envs.get(n.key, [])]
-    total = len(nodes)
-    page = nodes[offset:offset + limit]
+        keys = sorted({e.src.key for e in store.edges(
+            [EdgeKind.IN], dst=[NodeRef(NodeKind.ENVIRONMENT, environment)])})
+        total = len(keys)
+        found = store.get_many(NodeKind.DEPLOYMENT, keys[offset:offset + limit])
+        page = [found[k] for k in keys[offset:offset + limit] if k in found]
+    else:
+        nodes = store.find(NodeKind.DEPLOYMENT)
+        total = len(nodes)
+        page = nodes[offset:offset + limit]
+    envs = _environments(store, {n.key for n in page})
     runs = current_runs(store, {n.key for n in page})
     names = names_of(store, {e.dst.key for e in runs})
+    evidence = gather_many(store, {e.dst.key for e in runs})  # one read for the page
     verdicts: dict[tuple[str, str | None], dict[str, Any]] = {}
     rows = []
     for node in page:
@@ -111,7 +121,7 @@ def deployments_view(store: GraphStore, *, environment: str | None, limit: int,
                 continue
             key = (e.dst.key, env)
             if key not in verdicts:
-                verdicts[key] = verdict(store, e.dst.key, env)
+                verdicts[key] = verdict(store, e.dst.key, env, evidence.get(e.dst.key))
             images.append({"digest": e.dst.key, "image": e.props.get("image"),
                            "names": names.get(e.dst.key, []), "verdict": verdicts[key]})
         p = node.props
@@ -120,4 +130,4 @@ def deployments_view(store: GraphStore, *, environment: str | None, limit: int,
                      "name": p.get("name"), "environments": env_list, "images": images})
     return {"environment": environment, "total": total, "limit": limit, "offset": offset,
             "deployments": rows,
-            "environments": sorted({e for v in envs.values() for e in v})}
+            "environments": sorted(n.key for n in store.find(NodeKind.ENVIRONMENT))}

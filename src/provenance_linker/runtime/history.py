@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import UsageError
-from ..model import EdgeKind, NodeKind, NodeRef
+from ..model import Edge, EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from .facts import ENDED, RUNTIME_STREAM
 
@@ -55,11 +55,20 @@ def running_now(store: GraphStore, digests: Iterable[str] | None = None, *,
         refs = [NodeRef(NodeKind.DEPLOYMENT, d) for d in sorted(set(deployments))]
         runs = store.edges([EdgeKind.RUNS], src=refs) if refs else []
     else:
-        runs = store.edges([EdgeKind.RUNS])
+        return running_in(store, None)
     nodes = store.get_many(NodeKind.DEPLOYMENT, {e.src.key for e in runs})
+    return _running_images((e, nodes.get(e.src.key)) for e in runs)
+
+
+def running_in(store: GraphStore, environment: str | None) -> list[RunningImage]:
+    """What runs now in an environment (everywhere when None): the same rows as
+    `running_now` of that environment's workloads, from one batched store read."""
+    return _running_images(store.deployment_runs(environment))
+
+
+def _running_images(runs: Iterable[tuple[Edge, Node | None]]) -> list[RunningImage]:
     out = set()
-    for e in runs:
-        node = nodes.get(e.src.key)
+    for e, node in runs:
         p = node.props if node else {}
         if p.get("running") is False:
             continue

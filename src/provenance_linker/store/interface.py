@@ -167,3 +167,10 @@ class GraphStore(Protocol):
     def reclaim_space(self) -> None:
         """Return space freed by deletions to the file system where the backend needs it."""
         ...
+
+    # --- what runs now, batched (runtime/history.py)
+    def deployment_runs(self, environment: str | None = None) -> list[tuple[Edge, Node]]:
+        """Every `Deployment -RUNS-> Artifact` edge with its Deployment node, of the
+        workloads `IN` that environment (of every workload when None), in edge order:
+        one read instead of the IN edges, the RUNS edges and the nodes one after another."""
+        ...

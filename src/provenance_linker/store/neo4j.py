@@ -462,6 +462,20 @@ class Neo4jStore(OperationalState):
         return None  # relationships cannot outlive their nodes in Neo4j
 
 
+    def deployment_runs(self, environment: str | None = None) -> list[tuple[Edge, Node]]:
+        params: dict[str, Any] = {}
+        start = f"MATCH (a:{NodeKind.DEPLOYMENT})"
+        if environment is not None:
+            params["env"] = environment
+            start = (f"{cy.seek('v', NodeKind.ENVIRONMENT, '$env')} "
+                     f"MATCH (a:{NodeKind.DEPLOYMENT})-[:{EdgeKind.IN}]->(v) WITH DISTINCT a")
+        query = (f"{start} MATCH (a)-[e:{EdgeKind.RUNS}]->(b) "
+                 f"RETURN {cy.EDGE_COLUMNS}, a._props AS a_props")
+        with timed_query("deployment_runs", self.backend):
+            rows = self._rows([query], params)  # streamed: every workload's edges
+        rows.sort(key=_edge_order)
+        return [(cy.edge_from_row(r), cy.node_from_row(r[1], r[2], r[8])) for r in rows]
+
 def _read_rows(tx: ManagedTransaction, query: str, params: Mapping[str, Any]
                ) -> list[list[Any]]:
     return [list(record.values()) for record in tx.run(query, dict(params))]

@@ -554,3 +554,23 @@ class SqliteStore:
 
     def integrity_orphan(self, table: str) -> tuple[str, str] | None:
         return sqlite_seal.orphan(self._conn(), table)
+
+    _DEPLOYMENT_RUNS = (
+        "SELECT e.kind, s.kind, s.key, d.kind, d.key, e.props, doc.digest, s.props "
+        "FROM edges e JOIN nodes s ON s.id = e.src JOIN nodes d ON d.id = e.dst "
+        "JOIN documents doc ON doc.id = e.doc_id WHERE e.kind = ? AND s.kind = ?"
+    )
+    _IN_ENVIRONMENT = (
+        " AND e.src IN (SELECT i.src FROM edges i JOIN nodes v ON v.id = i.dst "
+        "WHERE i.kind = ? AND v.kind = ? AND v.key = ?)"
+    )
+
+    def deployment_runs(self, environment: str | None = None) -> list[tuple[Edge, Node]]:
+        sql = self._DEPLOYMENT_RUNS
+        params: list[Any] = [str(EdgeKind.RUNS), str(NodeKind.DEPLOYMENT)]
+        if environment is not None:
+            sql += self._IN_ENVIRONMENT
+            params += [str(EdgeKind.IN), str(NodeKind.ENVIRONMENT), environment]
+        with timed_query("deployment_runs", self.backend):
+            rows = self._conn().execute(sql + " ORDER BY e.id", params).fetchall()
+        return [(self._edge(r), Node(NodeKind.DEPLOYMENT, r[2], loads(r[7]))) for r in rows]

@@ -16,10 +16,11 @@ from ..telemetry import events, metrics
 from ..telemetry.logging import get_logger
 from .bypass import Bypass
 from .environment_policies import PolicyChoice, for_environment
-from .gather import gather
+from .gather import Evidence, gather
 from .policy import Check, CheckResult, Trust
 from .reverify import reverify
 from .trust_store import TrustStore
+from .verification_log import record_outcome
 
 PASS = "success"
 FAIL = "failure"
@@ -63,9 +64,12 @@ def verify_artifact(store: GraphStore, reference: str, *,
                     policy: Check | PolicyChoice | None = None,
                     environment: str | None = None,
                     clock: Callable[[], datetime] | None = None,
-                    record: bool = True) -> VerificationReport:
-    """Judge the artifact's stored evidence. The policy: the one given, else the
-    environment's stored policy, else the default (trust/environment_policies.py).
+                    record: bool = True,
+                    evidence: Evidence | None = None) -> VerificationReport:
+    """Judge the artifact's stored evidence (`evidence`: already gathered for this digest
+    by `gather_many`, when a page judges many artifacts at once). The policy: the one
+    given, else the environment's stored policy, else the default
+    (trust/environment_policies.py).
     `record=False` (pages and reports that show a verdict) neither counts the outcome in
     provenance_verifications_total nor logs a failure: viewing is not verifying."""
     clock = clock or (lambda: datetime.now(UTC))
@@ -82,7 +86,8 @@ def verify_artifact(store: GraphStore, reference: str, *,
     pending = [e.src for e in store.edges(dst=[NodeRef(NodeKind.ARTIFACT, ref.digest)])
                if e.src.kind in (NodeKind.SIGNATURE, NodeKind.ATTESTATION)]
     reverified = reverify(store, trust_store, pending) if pending else []
-    evidence = gather(store, ref.digest)
+    if evidence is None or evidence.digest != ref.digest or reverified:
+        evidence = gather(store, ref.digest)  # re-verification may have changed it
     trust = Trust(trust_store.keys(), trust_store.identities(), clock())
     result = choice.check.evaluate(evidence, trust)
     bypass = Bypass(store, clock=clock).status()
@@ -104,6 +109,9 @@ def verify_artifact(store: GraphStore, reference: str, *,
             digest=ref.digest, artifact_type=artifact_type, environment=environment)
     if record:
         metrics.verifications_total.labels(outcome, artifact_type, failure_reason or "").inc()
+        record_outcome(store, outcome=outcome, artifact_type=artifact_type,
+                       failure_reason=failure_reason, environment=environment,
+                       digest=ref.digest)
     return VerificationReport(reference, ref.digest, artifact_type, environment, outcome,
                               result, failure_reason,
                               bypass.as_dict() if bypass.active else None, reverified,

@@ -34,7 +34,8 @@ from ...trust.verifier import verify_artifact
 from ..auth import client_ip
 from ..deps import Service, env_int, service
 from . import session as sessions
-from .render import page, secure
+from .charts import stacked_bars
+from .render import page, secure, templates
 from .triage import record_vex
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -156,16 +157,14 @@ def root() -> Response:
     return secure(RedirectResponse("/ui/overview", status_code=303))
 
 
-def _verification_totals() -> dict[str, float]:
-    from ...telemetry import metrics as m
-
-    totals: dict[str, float] = {}
-    for family in m.verifications_total.collect():
-        for sample in family.samples:
-            if sample.name.endswith("_total"):
-                outcome = sample.labels.get("outcome", "")
-                totals[outcome] = totals.get(outcome, 0.0) + sample.value
-    return totals
+def _verification_charts(series: dict[str, Any]) -> dict[str, Any]:
+    days = len(series["by_day"])
+    return {"verifications": series,
+            "failed_24h": sum(b["counts"].get("failure", 0) for b in series["by_hour"]),
+            "charts": [{"id": "day", "title": f"by day, last {days} days (UTC)",
+                        "rects": stacked_bars(series["by_day"])},
+                       {"id": "hour", "title": "by hour, last 24 hours (UTC)",
+                        "rects": stacked_bars(series["by_hour"])}]}
 
 
 @router.get("/overview")
@@ -178,7 +177,8 @@ def overview_page(session: sessions.UiSession = Depends(current),
         except ProvenanceError:
             queue = None
         return page("overview.html", data=data, queue=queue, store_up=svc.health.is_up,
-                    verifications=_verification_totals(), **_ctx(session, nav="overview"))
+                    **_verification_charts(svc.outcomes.series(svc.store)),
+                    **_ctx(session, nav="overview"))
     return _guard(session, build)
 
 
@@ -337,6 +337,13 @@ def export_incident(id: str = Query(..., min_length=1, max_length=256),
 def _warm() -> None:
     # The SPDX license list takes ~0.5 s to load: not on the first search's clock.
     parse_licenses(("MIT",))
+    # Nor the sigstore library (1-2 s, imported lazily so the CLI starts fast), which the
+    # first verdict on an artifact page needs, nor compiling the page templates.
+    from ...trust import sigstore  # noqa: F401
+
+    for name in ("overview.html", "search.html", "artifact.html", "advisory.html",
+                 "deployments.html", "login.html", "error.html"):
+        templates().get_template(name)
 
 
 def install(app: FastAPI) -> None:
