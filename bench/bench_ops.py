@@ -121,6 +121,9 @@ def main() -> None:
         started = time.monotonic()
         shutil.copyfile(source, folder / "copy.db")
         results["file copy (baseline)"].append(time.monotonic() - started)
+        results["integrity verify"].append(timed(["--db", f"sqlite:///{source}",
+                                                  "integrity", "verify"], env,
+                                                 cpu["integrity verify"]))
         archive = folder / "store.plbak"
         results["backup"].append(timed(["--db", f"sqlite:///{source}", "backup",
                                         str(archive), "--no-queue"], env, cpu["backup"]))
@@ -130,9 +133,6 @@ def main() -> None:
         results["restore"].append(timed(["restore", str(archive), "--db",
                                          f"sqlite:///{target}", "--no-queue"], env,
                                         cpu["restore"]))
-        results["integrity verify"].append(timed(["--db", f"sqlite:///{source}",
-                                                  "integrity", "verify"], env,
-                                                 cpu["integrity verify"]))
         for stale in folder.glob(target.name + "*"):
             stale.unlink()
     baseline = statistics.median(results["file copy (baseline)"])
