@@ -371,3 +371,38 @@ def test_deployment_runs_equal_the_piecewise_reads(store: GraphStore) -> None:
     assert len(store.deployment_runs("production")) == 4  # web in two environments: once
     assert len(store.deployment_runs(None)) == 5
     assert store.deployment_runs("nowhere") == []
+
+
+def test_load_documents_refuses_a_store_with_documents(store: GraphStore) -> None:
+    store.apply(sbom_batch(S1, ["a"]))
+    before = (store.counts(), store.content_digest())
+    with pytest.raises(StoreError, match="empty"):
+        store.load_documents([sbom_batch(S2, ["b"])])
+    assert (store.counts(), store.content_digest()) == before
+
+
+def test_load_documents_into_an_empty_store(store: GraphStore) -> None:
+    """The bulk load (restores) ends in the state `apply` of each batch in order ends in:
+    properties merged across documents, edges per document, log entries appended."""
+    first = sbom_batch(S1, ["a", "b"], {"license": "MIT"})
+    second = sbom_batch(S2, ["b", "c"], {"supplier": "Acme"})
+    second = Batch(second.document, second.nodes, second.edges,
+                   log=[("ledger", {"action": "ingest", "document": S2.key})])
+    assert store.load_documents(iter([first, second])) == 2
+    assert [e.payload for e in store.read_log("ledger")] == [
+        {"action": "ingest", "document": S2.key}]
+    node = store.get(pkg("b"))
+    assert node is not None and node.props["license"] == "MIT"
+    assert node.props["supplier"] == "Acme"
+    assert [d.digest for d in store.documents()] == [S1.key, S2.key]
+    counts, digest = store.counts(), store.content_digest()
+    assert counts["Package"] == 3 and counts["LISTS"] == 4 and counts["documents"] == 2
+    # the same batches applied one by one give the same content
+    exported = [store.export_document(d) for d in (S1.key, S2.key)]
+    for d in (S2.key, S1.key):
+        store.delete_document(d)
+    assert store.counts()["documents"] == 0
+    for batch in (first, second):
+        store.apply(batch)
+    assert (store.counts(), store.content_digest()) == (counts, digest)
+    assert all(b is not None and b.nodes for b in exported)

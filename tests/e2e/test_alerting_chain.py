@@ -4,7 +4,8 @@ Alertmanager (Debian) routed by the shipped configuration, which posts to a webh
 receiver here. The test provokes an unsigned artifact in production, verification
 failures, an unauthorized modification and a graph-database outage, checks each alert
 arrives at the runbook's receivers with the runbook's labels, then applies the runbooks'
-fixes (`replicas: 0` re-snapshot, restart of the database) and sees them resolve.
+fixes (re-signing the artifact, `replicas: 0` re-snapshot, restart of the database) and
+sees them resolve.
 
 Test copies of the rules and routing differ from the shipped files only where time
 forces it: `for:` durations shortened, Alertmanager's group timers shortened, and each
@@ -199,14 +200,29 @@ def chain(tmp_path: Path, neo4j_server: Neo4jServer) -> Iterator[dict[str, Any]]
 CRITICAL = ["pagerduty", "slack-incidents"]
 
 
+def resign(db: str, tmp: Path, artifact_name: str) -> None:
+    """`keys add release.pub` and `ingest signature` of a cosign signature of the image."""
+    from provenance_linker.demo.signing import cosign_signature_line, generate_key, public_pem
+
+    key = generate_key()
+    (tmp / "release.pub").write_bytes(public_pem(key))
+    name, _, digest = artifact_name.partition("@")
+    (tmp / "resigned.sig.jsonl").write_bytes(cosign_signature_line(key, name, digest) + b"\n")
+    assert run(["--db", db, "keys", "add", str(tmp / "release.pub"), "--name",
+                "release-2026"]) == 0
+    assert run(["--db", db, "ingest", "signature", "--signature",
+                str(tmp / "resigned.sig.jsonl"), "--artifact", artifact_name]) == 0
+
+
 def test_alerts_reach_their_receivers_and_resolve(chain: dict[str, Any]) -> None:
     receiver: Receiver = chain["receiver"]
     service = chain["service"]
     store = open_store(chain["db"])
     try:
-        # The demo runs more than one unsigned workload in production; follow one.
-        (labels,) = [row for row, _ in unsigned_gauge_rows(store)
-                     if row["deployment"] == "storefront-web"]
+        # The demo runs two unsigned workloads in production: one is fixed by re-signing
+        # its image, the other by scaling it to zero.
+        rows = {row["deployment"]: row for row, _ in unsigned_gauge_rows(store)}
+        labels, worker = rows["storefront-web"], rows["checkout-worker"]
     finally:
         store.close()
 
@@ -219,16 +235,34 @@ def test_alerts_reach_their_receivers_and_resolve(chain: dict[str, Any]) -> None
     assert alert["annotations"]["runbook_url"].endswith("#unsignedartifactinproduction")
     assert not receiver.alerts("slack-alerts", "UnsignedArtifactInProduction", "firing")
 
-    # 2. SignatureVerificationFailure: verifications of that artifact in production fail.
+    receiver.wait_for(CRITICAL, "UnsignedArtifactInProduction",
+                      labels={"deployment": "checkout-worker"})
+
+    # 2. SignatureVerificationFailure: verifications of the unsigned worker in production.
     with service.client(chain["reader"]) as client:
-        def verify() -> None:
-            client.get("/v1/verify", params={"artifact": labels["artifact_name"],
-                                             "environment": "production"})
+        def verify(times: int = 1) -> None:
+            for _ in range(times):
+                client.get("/v1/verify", params={"artifact": worker["artifact_name"],
+                                                 "environment": "production"})
         verify()
         time.sleep(3)  # the counter's first sample, so rate() sees it grow
-        (alert,) = receiver.wait_for(CRITICAL, "SignatureVerificationFailure", tick=verify)[:1]
+        (alert,) = receiver.wait_for(CRITICAL, "SignatureVerificationFailure", tick=verify,
+                                     labels={"failure_reason": "signed-by"})[:1]
     assert alert["labels"]["failure_reason"] == "signed-by"
     assert alert["labels"]["artifact_type"] == "container-image"
+
+    # Fix of 1 and 2 for the worker: the runbook's "re-sign the artifact" — a release key
+    # is trusted and the image's signature ingested, as an operator does with the CLI.
+    resign(chain["db"], chain["tmp"], worker["artifact_name"])
+    receiver.wait_for(CRITICAL, "UnsignedArtifactInProduction", "resolved",
+                      labels={"deployment": "checkout-worker"})
+    # Its verifications now pass the signature check, so the share of `signed-by`
+    # failures falls below the rule's threshold (a burst per poll keeps it quick).
+    with service.client(chain["reader"]) as client:
+        receiver.wait_for(CRITICAL, "SignatureVerificationFailure", "resolved",
+                          tick=lambda: verify(10), labels={"failure_reason": "signed-by"})
+    assert receiver.alerts("pagerduty", "UnsignedArtifactInProduction", "firing",
+                           {"deployment": "storefront-web"})
 
     # 3. UnauthorizedProvenanceModification: a policy change without a token.
     with service.client() as anonymous:

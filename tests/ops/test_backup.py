@@ -239,3 +239,38 @@ def test_cli_backup_and_restore_with_queue(tmp_path: Path, corpus: Path,
     assert run(["restore", str(tmp_path / "cut.bak"), "--db",
                 f"sqlite:///{tmp_path}/other.db"]) == 1
     assert "cut.bak" in capsys.readouterr().err
+
+
+def test_a_restore_that_fails_part_way_leaves_the_sqlite_target_empty(
+        tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The documents are loaded as one bulk transaction: an archive whose body digest
+    checks (no key: nothing else vouches for it) but whose second document cannot be
+    stored leaves no first document behind, and the CLI says so without a traceback."""
+    source = open_store(f"sqlite:///{tmp_path}/source.db")
+    populate(source, corpus)
+    good = [backup.document_line(b) for d in source.documents()
+            if (b := source.export_document(d.digest)) is not None]
+    source.close()
+    broken = dict(good[1])  # an edge asserted by a document the archive does not hold
+    broken["edges"] = [*good[1]["edges"], ["AFFECTED_BY", "Package", "pkg:npm/a@1",
+                                           "Vulnerability", "GHSA-none", {}, "sha256:" + "f" * 64]]
+    archive = tmp_path / "forged.plbak"
+    with gzip.open(archive, "wb") as out:
+        writer = backup.ArchiveWriter(out)
+        writer.line({"t": "header", "format": backup.FORMAT, "version": backup.VERSION,
+                     "created_at": now().isoformat(), "source": "test"})
+        writer.line(good[0])
+        writer.line(broken)
+        manifest = backup.Manifest(documents=2, body_sha256=writer.body.hexdigest())
+        out.write(orjson.dumps({"t": "manifest", **manifest.as_dict()}) + b"\n")
+    url = f"sqlite:///{tmp_path}/target.db"
+    capsys.readouterr()
+    assert run(["restore", str(archive), "--db", url, "--no-queue"]) != 0
+    err = capsys.readouterr().err
+    assert "unknown document" in err and "Traceback" not in err
+    target = open_store(url)
+    try:
+        assert target.documents() == [] and target.counts()["documents"] == 0
+        assert sum(target.counts().values()) == 0
+    finally:
+        target.close()

@@ -146,3 +146,76 @@ def test_malicious_watch_notifies_each_finding_once(tmp_path: Path, hook: Hook) 
         assert "MAL-" in json.loads(hook.received[0][1])["data"]["advisory"]
     finally:
         store.close()
+
+
+def test_newly_affected_running_workloads_are_notified(tmp_path: Path, hook: Hook) -> None:
+    """The runtime re-evaluation's verdict changes drive `workload_affected`: a new MAL
+    record and a quarantine each make one running workload affected and send one signed
+    event naming it and the cause; evidence that changes no verdict sends nothing."""
+    from provenance_linker.demo.signing import generate_key, public_pem
+    from provenance_linker.runtime import quarantine_ops as quarantine
+    from provenance_linker.trust.trust_store import TrustStore
+
+    from ..runtime.helpers import Clock, deployment, digest_of, ingest, mal_record, publish
+
+    web, api = digest_of("web-1.0"), digest_of("api-1.0")
+    store = open_store(f"sqlite:///{tmp_path}/graph.db", integrity_key=KEY)
+    try:
+        clock = Clock("2026-12-01T09:00:00+00:00")
+        key = generate_key()
+        TrustStore(store, clock=clock).add_key(public_pem(key), "ci.pub", name="ci")
+        publish(store, clock, key, "reg.test/shop/web", web, ["pkg:npm/left-pad@1.3.0"])
+        publish(store, clock, key, "reg.test/shop/api", api, ["pkg:npm/express@4.18.2"])
+        _, secret = notify.add(store, hook.url, ["workload_affected"], clock=now)
+        ingest(store, {"apiVersion": "v1", "kind": "List", "items": [
+            deployment("web", "shop-prod", f"reg.test/shop/web@{web}"),
+            deployment("api", "shop-prod", f"reg.test/shop/api@{api}")]}, "cluster.json",
+            clock)
+        assert hook.received == []  # workloads starting are judged, not "newly affected"
+        ingest(store, mal_record("MAL-2026-0009", "npm", "left-pad", "1.3.0"),
+               "MAL-2026-0009.json", clock)
+        ((headers, body),) = hook.received
+        assert headers["X-Provenance-Event"] == "workload_affected"
+        assert headers["X-Provenance-Signature"] == notify.signature(secret, body)
+        data = json.loads(body)["data"]
+        assert data["deployment"] == "default/shop-prod/Deployment/web"
+        assert data["artifact"] == f"reg.test/shop/web@{web}"
+        assert (data["old"], data["new"], data["environment"]) == ("pass", "fail",
+                                                                   "production")
+        assert data["cause"]["name"] == "MAL-2026-0009.json"
+        assert any(f.startswith("no-malicious-packages") for f in data["failed"])
+        # An advisory for a package nothing running lists: no verdict changes, no event.
+        ingest(store, mal_record("MAL-2026-0010", "npm", "nothing-runs-this", "9.9.9"),
+               "MAL-2026-0010.json", clock)
+        assert len(hook.received) == 1
+        quarantine.add(store, "package", "pkg:npm/express@4.18.2", "incident 42",
+                       actor="cli:test", roles={"writer"})
+        assert len(hook.received) == 2
+        data = json.loads(hook.received[1][1])["data"]
+        assert data["deployment"] == "default/shop-prod/Deployment/api"
+        assert data["new"] == "fail"
+    finally:
+        store.close()
+
+
+def test_newly_affected_workload_to_a_dead_receiver_goes_to_the_dead_letters(
+        tmp_path: Path) -> None:
+    from provenance_linker.runtime.reevaluate import CHANGE_HOOKS
+
+    down = Hook([503])
+    store = open_store(f"sqlite:///{tmp_path}/graph.db", integrity_key=KEY)
+    try:
+        assert "provenance_linker.ops.notify:after_verdict_changes" in CHANGE_HOOKS
+        notify.add(store, down.url, ["workload_affected"], clock=now)
+        change = {"deployment": "c/ns/Deployment/web", "artifact": "reg.test/web@sha256:1",
+                  "environment": "production", "old": "pass", "new": "fail",
+                  "failed": ["signed-by: key revoked"], "cause": {"kind": "trust",
+                                                                  "action": "key.revoke"}}
+        back = {**change, "old": "fail", "new": "pass"}
+        assert notify.after_verdict_changes(store, [change, back], clock=now) == 1
+        assert len(down.received) == 4  # the default attempts, with backoff between
+        (dead,) = notify.dead_letters(store)
+        assert (dead["event"], dead["error"]) == ("workload_affected", "HTTP 503")
+    finally:
+        store.close()
+        down.close()

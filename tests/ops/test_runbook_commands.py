@@ -164,3 +164,92 @@ def test_the_runbooks_block_replicas_0_stops_the_workload_running(tmp_path: Path
                              if e.src.key.startswith("default/") and "storefront" in e.src.key]
     finally:
         store.close()
+
+
+# Documented commands that need parts this test does not start, and the test that runs
+# each against them (checked to contain the command).
+RUN_ELSEWHERE = {
+    "ingest image --running --environment production": (
+        "tests/registry/test_evidence_e2e.py", '"--running"'),
+    "verify --artifact REF --refresh": ("tests/registry/test_evidence_e2e.py", '"--refresh"'),
+    "restore /backups/provenance-….plbak --db neo4j://…": (
+        "tests/ops/test_backup.py", '"restore"'),
+}
+
+
+def test_every_documented_command_runs_against_the_system(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each `provenance-linker` command of the runbooks, with its placeholders filled in,
+    runs against a store holding the demo (or is run by the test named above): exit 0,
+    or the exit the runbook gives it, and never a traceback."""
+    from provenance_linker.jobs import open_queue, queue_url_for
+    from provenance_linker.jobs.interface import new_job
+
+    url = f"sqlite:///{tmp_path}/graph.db"
+    assert run(["--db", url, "demo", "--out", str(tmp_path / "samples")]) == 0
+    store = open_store(url)
+    try:
+        artifact = unsigned_gauge_rows(store)[0][0]["artifact_name"]
+        (demo_key,) = [k for k, _ in store.list_records("trust.keys")]
+    finally:
+        store.close()
+    queue = open_queue(queue_url_for(url, None))
+    bad, _ = queue.enqueue(new_job("sbom", "broken.json", "sha256:" + "0" * 64, b"{not json",
+                                   {}, {}, max_attempts=1))
+    queue.close()
+    new_pem = tmp_path / "NEW.pem"
+    new_pem.write_bytes(_public_key_pem())
+    backup = tmp_path / "FILE.plbak"
+    # documented form → (argv as run, exit codes the runbook allows)
+    runs: dict[str, tuple[list[str], set[int]]] = {
+        "verify --artifact {{ $labels.artifact_name }}": (
+            ["verify", "--artifact", artifact, "--environment", "production"], {1}),
+        "query unsigned --environment production": (
+            ["query", "unsigned", "--environment", "production"], {0}),
+        "keys status --within-days 30": (["keys", "status", "--within-days", "30"], {0}),
+        "keys status --within-days 14": (["keys", "status", "--within-days", "14"], {0}),
+        "keys list": (["keys", "list"], {0}),
+        "bypass enable …": (["bypass", "enable", "--duration", "30m", "--reason",
+                             "INC-1 verifier outage"], {0}),
+        "query vulns --artifact REF": (["query", "vulns", "--artifact", artifact], {0}),
+        "query blast-radius ID": (["query", "blast-radius", "DEMO-2026-0001"], {0}),
+        "query blast-radius MAL-…": (["query", "blast-radius", "MAL-DEMO-2026-0001"], {0}),
+        "query malicious": (["query", "malicious"], {0}),
+        "quarantine add --vulnerability MAL-… --reason …": (
+            ["quarantine", "add", "--vulnerability", "MAL-DEMO-2026-0001", "--reason",
+             "INC-2 malicious package"], {0}),
+        "throttle enable --rate 50/s --burst 100": (
+            ["throttle", "enable", "--rate", "50/s", "--burst", "100"], {0}),
+        "queue status": (["queue", "status"], {0}),
+        "worker": (["worker", "--max-jobs", "1", "--poll", "0.05"], {0}),
+        "queue list --state dead": (["queue", "list", "--state", "dead"], {0}),
+        "queue retry ID": (["queue", "retry", bad.id], {0}),
+        "queue purge --stuck": (["queue", "purge", "--stuck"], {0}),
+        "auth block --ip 203.0.113.7": (["auth", "block", "--ip", "203.0.113.7"], {0}),
+        "audit verify": (["audit", "verify"], {0}),
+        "audit list": (["audit", "list"], {0}),
+        "integrity verify": (["integrity", "verify"], {2}),  # no key configured: says so
+        "backup FILE": (["backup", str(backup)], {0}),
+        "restore FILE --db URL": (["restore", str(backup), "--db",
+                                   f"sqlite:///{tmp_path}/restored.db"], {0}),
+        "store prune --superseded-before 2026-01-01 --archive /backups/pruned.plbak": (
+            ["store", "prune", "--superseded-before", "2026-01-01", "--archive",
+             str(tmp_path / "pruned.plbak")], {0}),
+        "store size": (["store", "size"], {0}),
+        "keys rotate OLD NEW.pem": (["keys", "rotate", demo_key, str(new_pem)], {0}),
+    }
+    documented = {" ".join(s.split()) for s in re.findall(
+        r"`(?:\./)?provenance-linker ([^`]+)`", RUNBOOKS.read_text())}
+    assert documented == set(runs) | set(RUN_ELSEWHERE), \
+        f"runbook commands without a run here: {sorted(documented - set(runs))}"
+    for form, (path, needle) in RUN_ELSEWHERE.items():
+        assert needle in (Path(__file__).parents[2] / path).read_text(), form
+    for form, (argv, codes) in runs.items():  # in the runbooks' order of use
+        capsys.readouterr()
+        code = run(["--db", url, *argv])
+        captured = capsys.readouterr()
+        assert code in codes, (form, code, captured.err[-2000:])
+        assert "Traceback" not in captured.err + captured.out, form
+        if form == "worker":
+            assert run(["--db", url, "queue", "status", "-o", "json"]) == 0
+            assert orjson.loads(capsys.readouterr().out)["counts"] == {"dead": 1}

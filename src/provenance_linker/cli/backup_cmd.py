@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..ingest.gcpause import gc_paused
 from ..jobs import open_queue, queue_url_for
 from ..jobs.interface import JobQueue
 from ..ops import backup as archive
@@ -31,8 +32,9 @@ def backup(ctx: typer.Context,
     st = state(ctx)
     jobs = _queue(st, st.settings.db_url, queue)
     try:
-        manifest = archive.write_backup(st.store(), file, clock=lambda: datetime.now(UTC),
-                                        queue=jobs)
+        with gc_paused():  # millions of short-lived rows: see ingest/gcpause.py
+            manifest = archive.write_backup(st.store(), file,
+                                            clock=lambda: datetime.now(UTC), queue=jobs)
     finally:
         if jobs is not None:
             jobs.close()
@@ -64,7 +66,8 @@ def restore(ctx: typer.Context,
                 f"archive intact: {d['documents']} documents, digest {d['content_digest']}",
                 highlight=False))
             return
-        report = archive.restore(file, target, queue=jobs).as_dict()
+        with gc_paused():
+            report = archive.restore(file, target, queue=jobs).as_dict()
     finally:
         if jobs is not None:
             jobs.close()

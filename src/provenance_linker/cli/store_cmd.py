@@ -60,13 +60,14 @@ def copy(ctx: typer.Context,
 def prune(ctx: typer.Context,
           superseded_before: str = typer.Option(
               ..., "--superseded-before", metavar="DATE",
-              help="remove superseded SBOMs ingested before this date (YYYY-MM-DD or ISO)"),
+              help="remove superseded SBOMs ingested before this date, and workloads that "
+              "ended before it (YYYY-MM-DD or ISO)"),
           archive: Path | None = typer.Option(
               None, "--archive", help="write the removed documents to this archive first"),
           dry_run: bool = typer.Option(False, "--dry-run", help="only list what would go"),
           output: OutputFormat = OUTPUT_OPTION) -> None:
-    """Remove superseded SBOMs (another SBOM of the same artifact is current) and report
-    the space reclaimed."""
+    """Remove superseded SBOMs (another SBOM of the same artifact is current) and the facts
+    of workloads that ended, and report the space reclaimed."""
     from ..ops.retention import prune as prune_store
     from ..telemetry import events
     from ..telemetry.logging import get_logger
@@ -82,11 +83,14 @@ def prune(ctx: typer.Context,
                          clock=lambda: datetime.now(UTC)).as_dict()
     if not dry_run:
         get_logger().info(events.STORE_PRUNED, documents=len(report["documents"]),
-                          reclaimed_bytes=report["reclaimed_bytes"])
+                          workloads=len(report["workloads"]),
+                          reclaimed_bytes=report["reclaimed_bytes"], removed=report["removed"])
     emit(report, output, lambda r: console.print(
-        f"{'would remove' if dry_run else 'removed'} {len(r['documents'])} superseded SBOMs; "
-        f"reclaimed {r['reclaimed_bytes'] if r['reclaimed_bytes'] is not None else 'n/a'} "
-        "bytes", highlight=False))
+        f"{'would remove' if dry_run else 'removed'} {len(r['documents'])} superseded SBOMs "
+        f"and {len(r['workloads'])} ended workloads; reclaimed "
+        f"{r['reclaimed_bytes'] if r['reclaimed_bytes'] is not None else 'n/a'} bytes "
+        f"({r['removed'].get('nodes', 0)} nodes, {r['removed'].get('edges', 0)} edges)",
+        highlight=False))
 
 
 @app.command("size")

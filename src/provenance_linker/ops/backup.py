@@ -16,6 +16,7 @@ import base64
 import gzip
 import hashlib
 import hmac
+import itertools
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -29,12 +30,12 @@ from ..errors import InvalidDocument, StoreError, UsageError
 from ..jobs.interface import PENDING_STATES, Job, JobQueue
 from ..model import Batch, DocumentInfo, Edge, EdgeKind, LogEntry, Node, NodeKind, NodeRef
 from ..store import display_url
+from ..store.copy import all_records, log_pages
 from ..store.interface import GraphStore
 from ..store.seal import Sealer
 
 FORMAT = "provenance-linker-backup"
 VERSION = 1
-LOG_PAGE = 10_000
 _NODE_KINDS = {str(k): k for k in NodeKind}
 _EDGE_KINDS = {str(k): k for k in EdgeKind}
 
@@ -133,19 +134,15 @@ def _write_graph(store: GraphStore, writer: ArchiveWriter, manifest: Manifest) -
         if batch is not None:
             writer.line(document_line(batch))
             manifest.documents += 1
-    for collection in store.record_collections():
-        for key, value in store.list_records(collection):
-            writer.line({"t": "record", "collection": collection, "key": key, "value": value})
-            manifest.records += 1
-    for stream in store.log_streams():
-        after = 0
-        while page := store.read_log(stream, after=after, limit=LOG_PAGE):
-            writer.line({"t": "log", "stream": stream,
-                         "entries": [[e.seq, e.at, dict(e.payload), e.prev_hash, e.hash]
-                                     for e in page]})
-            manifest.log_entries += len(page)
-            after = page[-1].seq
-            manifest.log_heads[stream] = [page[-1].seq, page[-1].hash]
+    for collection, key, value in all_records(store):
+        writer.line({"t": "record", "collection": collection, "key": key, "value": value})
+        manifest.records += 1
+    for stream, page in log_pages(store):
+        writer.line({"t": "log", "stream": stream,
+                     "entries": [[e.seq, e.at, dict(e.payload), e.prev_hash, e.hash]
+                                 for e in page]})
+        manifest.log_entries += len(page)
+        manifest.log_heads[stream] = [page[-1].seq, page[-1].hash]
     manifest.counts = store.counts()
     manifest.content_digest = store.content_digest()
 
@@ -241,16 +238,27 @@ def _batch(line: dict[str, Any]) -> Batch:
 
 
 def restore(path: Path, target: GraphStore, *, queue: JobQueue | None = None) -> RestoreReport:
+    """Check the archive whole, then load it in one pass: its documents in bulk
+    (`load_documents`), then records, logs and jobs; prove it by the content digest."""
     manifest = check_archive(path, target.sealer)
     _require_empty(target)
     report = RestoreReport(display_url(target), manifest)
-    for _, raw in _lines(path):
-        line = orjson.loads(raw)
+    lines = (orjson.loads(raw) for _, raw in _lines(path))
+    after: list[dict[str, Any]] = []  # the first line after the documents
+
+    def batches() -> Iterator[Batch]:
+        for line in lines:
+            if line["t"] == "document":
+                report.documents += 1
+                yield _batch(line)
+            elif line["t"] != "header":
+                after.append(line)
+                return
+
+    target.load_documents(batches())
+    for line in itertools.chain(after, lines):
         kind = line["t"]
-        if kind == "document":
-            target.apply(_batch(line))
-            report.documents += 1
-        elif kind == "record":
+        if kind == "record":
             target.put_record(line["collection"], line["key"], line["value"])
             report.records += 1
         elif kind == "log":

@@ -8,7 +8,6 @@ verdict is kept as the record `integrity/status` (for `/metrics` on every replic
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -77,16 +76,13 @@ def _check_tables(store: GraphStore, sealer: Sealer,
         report.seal_versions[table] = seal.version
         if not sealer.valid(seal):
             return Divergence(table, "-", "-", "the table's seal was edited")
-        count, total = 0, 0
-        for label, key, parts, mac in store.integrity_rows(table):
-            if mac is None:
+        count, total, bad = sealer.scan(table, store.integrity_rows(table))
+        if bad is not None:
+            label, key, what = bad
+            if what == "missing":
                 return Divergence(table, label, key, "row has no seal (written outside the "
                                   "system, or before the integrity key was configured)")
-            if not hmac.compare_digest(mac, sealer.mac(table, *parts)):
-                return Divergence(table, label, key,
-                                  "row content does not match its seal (edited)")
-            count += 1
-            total += int(mac, 16)
+            return Divergence(table, label, key, "row content does not match its seal (edited)")
         report.rows[table] = count
         orphan = store.integrity_orphan(table)
         if orphan is not None:

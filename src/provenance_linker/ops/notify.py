@@ -15,7 +15,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -150,6 +150,27 @@ def notify_integrity(store: GraphStore, report: Any, *, clock: Callable[[], date
         deliver(store, "integrity_violation", {"store": report.store, "table": d.table,
                                                "label": d.label, "key": d.key,
                                                "problem": d.problem}, clock=clock)
+
+
+def after_verdict_changes(store: GraphStore, changes: list[dict[str, Any]], *,
+                          clock: Callable[[], datetime] | None = None) -> int:
+    """The re-evaluation's hook (runtime/reevaluate.CHANGE_HOOKS): a running workload
+    whose verdict turned to fail — a new advisory, MAL record, VEX statement, key change
+    or quarantine made it affected — is one `workload_affected` event."""
+    affected = [c for c in changes if c.get("new") == "fail" and c.get("old") != "fail"]
+    if not affected or not any("workload_affected" in hook.get("events", ())
+                               for _, hook in store.list_records(WEBHOOKS)):
+        return 0
+    now = clock or (lambda: datetime.now(UTC))
+    for change in affected:
+        cause = change.get("cause") or {}
+        deliver(store, "workload_affected", {
+            "deployment": change.get("deployment"), "artifact": change.get("artifact"),
+            "environment": change.get("environment"), "old": change.get("old"),
+            "new": change.get("new"), "failed": list(change.get("failed") or []),
+            "cause": {k: cause[k] for k in ("kind", "action", "name", "document")
+                      if k in cause}}, clock=now)
+    return len(affected)
 
 
 def notify_new_malicious(store: GraphStore, *, clock: Callable[[], datetime]) -> int:

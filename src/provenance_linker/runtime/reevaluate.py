@@ -10,6 +10,7 @@ changed logs one `verdict_changed` event and counts in
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +23,10 @@ from .facts import DOCUMENT_KIND, RUNTIME_STREAM
 from .history import running_now
 
 COLLECTION = "runtime.verdicts"
+# Called as (store, changes) after a re-evaluation changed verdicts: outbound
+# notifications (ops/notify.py). Named, not imported: ops/ is beside runtime/ in the
+# domain layer, and a notifier's failure must never undo or stop a re-evaluation.
+CHANGE_HOOKS: list[str] = ["provenance_linker.ops.notify:after_verdict_changes"]
 RUNTIME_KINDS = frozenset({DOCUMENT_KIND, "deployment"})
 MAX_IMAGE_LEVELS = 8
 
@@ -157,7 +162,18 @@ def reevaluate_running(store: GraphStore, digests: Iterable[str] | None,
             dirty.add(env or "")
     for env in sorted(dirty):
         store.put_record(COLLECTION, env, {"verdicts": stored[env]})
+    if changes:
+        _changed(store, changes)
     return changes
+
+
+def _changed(store: GraphStore, changes: list[dict[str, Any]]) -> None:
+    for target in CHANGE_HOOKS:
+        module, name = target.split(":")
+        try:
+            getattr(importlib.import_module(module), name)(store, changes)
+        except Exception as exc:  # logged; the verdicts are stored either way
+            get_logger().error(events.REEVALUATION_FAILED, hook=target, error=str(exc))
 
 
 def verdict_gauge_rows(store: GraphStore) -> list[tuple[dict[str, str], float]]:

@@ -8,12 +8,12 @@ per-kind counts, the backend-independent `content_digest()`, and the logs' last 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import StoreError, UsageError
-from ..model import DocumentInfo
+from ..model import DocumentInfo, LogEntry
 from . import display_url
 from .interface import GraphStore
 
@@ -40,6 +40,21 @@ class CopyReport:
                 "verified": self.verified}
 
 
+def all_records(store: GraphStore) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(collection, key, value) of every record, collection by collection."""
+    for collection in store.record_collections():
+        for key, value in store.list_records(collection):
+            yield collection, key, value
+
+
+def log_pages(store: GraphStore, streams: Sequence[str] | None = None
+              ) -> Iterator[tuple[str, list[LogEntry]]]:
+    """(stream, page of entries in sequence order) of every log, or of `streams`."""
+    for stream in store.log_streams() if streams is None else streams:
+        after = 0
+        while page := store.read_log(stream, after=after, limit=LOG_PAGE):
+            yield stream, page
+            after = page[-1].seq
 
 
 def _require_empty(target: GraphStore) -> None:
@@ -64,15 +79,11 @@ def copy_store(source: GraphStore, target: GraphStore, *,
         report.documents += 1
         if progress is not None:
             progress(index, len(documents), info)
-    for collection in source.record_collections():
-        for key, value in source.list_records(collection):
-            target.put_record(collection, key, value)
-            report.records += 1
-    for stream in source.log_streams():
-        after = 0
-        while page := source.read_log(stream, after=after, limit=LOG_PAGE):
-            report.log_entries += target.import_log(stream, page)
-            after = page[-1].seq
+    for collection, key, value in all_records(source):
+        target.put_record(collection, key, value)
+        report.records += 1
+    for stream, page in log_pages(source):
+        report.log_entries += target.import_log(stream, page)
     _verify(source, target, report)
     return report
 
@@ -104,10 +115,8 @@ def _verify(source: GraphStore, target: GraphStore, report: CopyReport) -> None:
 def _log_head(store: GraphStore, stream: str) -> tuple[int, str] | None:
     """(entry count, last hash): equal heads mean equal chains, the hashes link them."""
     last = None
-    after = 0
     count = 0
-    while page := store.read_log(stream, after=after, limit=LOG_PAGE):
+    for _, page in log_pages(store, [stream]):
         count += len(page)
         last = page[-1]
-        after = last.seq
     return (count, last.hash) if last is not None else None

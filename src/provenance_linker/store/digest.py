@@ -1,26 +1,47 @@
-"""A backend-independent digest of a graph's content (used to verify copies)."""
+"""A backend-independent digest of a graph's content (used to verify copies).
+
+The digest is SHA-256 over the sorted canonical lines of every node and edge; backends
+that read rows faster than they build `Node`/`Edge` objects make the lines themselves
+with `node_line`/`edge_line` and hash them with `lines_digest`.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..model import Edge, Node
 from .ledger import canonical_json
 
 
-def graph_digest(nodes: Iterable[Node], edges: Iterable[Edge]) -> str:
-    lines = [canonical_json(["N", str(n.kind), n.key, dict(n.props)]) for n in nodes]
-    lines += [
-        canonical_json(
-            ["E", str(e.kind), str(e.src.kind), e.src.key, str(e.dst.kind), e.dst.key,
-             e.doc, dict(e.props)]
-        )
-        for e in edges
-    ]
+def _compact(line: bytes) -> bytes:
+    # orjson's output keeps a ~4 KB allocation whatever its length; the digest holds one
+    # line per row until it sorts them (20x the memory: 22 GB at 5.5 M rows), so copy.
+    return bytes(memoryview(line))
+
+
+def node_line(kind: str, key: str, props: Mapping[str, Any]) -> bytes:
+    return _compact(canonical_json(["N", kind, key, props]))
+
+
+def edge_line(kind: str, src_kind: str, src_key: str, dst_kind: str, dst_key: str,
+              doc: str | None, props: Mapping[str, Any]) -> bytes:
+    return _compact(canonical_json(["E", kind, src_kind, src_key, dst_kind, dst_key, doc,
+                                    props]))
+
+
+def lines_digest(lines: list[bytes]) -> str:
     lines.sort()
     h = hashlib.sha256()
     for line in lines:
         h.update(line)
         h.update(b"\n")
     return "sha256:" + h.hexdigest()
+
+
+def graph_digest(nodes: Iterable[Node], edges: Iterable[Edge]) -> str:
+    lines = [node_line(str(n.kind), n.key, dict(n.props)) for n in nodes]
+    lines += [edge_line(str(e.kind), str(e.src.kind), e.src.key, str(e.dst.kind), e.dst.key,
+                        e.doc, dict(e.props)) for e in edges]
+    return lines_digest(lines)

@@ -138,6 +138,12 @@ class GraphStore(Protocol):
         they must continue this store's chain (StoreError otherwise)."""
         ...
 
+    def load_documents(self, batches: Iterable[Batch]) -> int:
+        """Into a store without documents, nodes, edges or log entries: the state that
+        `apply` of each batch in order leaves, loaded in bulk (restores); returns how many
+        were loaded. SQLite loads all or nothing; Neo4j one transaction per document."""
+        ...
+
     # --- integrity and consistent snapshots (ops/integrity.py, ops/backup.py)
     sealer: Sealer | None
     """Computes row seals when an integrity key is configured (store/seal.py)."""

@@ -33,9 +33,9 @@ from ..model import (
     TraversalStep,
 )
 from ..telemetry.logging import timed_query
-from . import sqlite_seal
+from . import sqlite_bulk, sqlite_seal
 from . import sqlite_write as write
-from .digest import graph_digest
+from .digest import edge_line, lines_digest, node_line
 from .paths import chains_per_document
 from .seal import Seal, Sealer, Tally, key_from_env
 from .sqlite_rows import chunks, loads, node_ids
@@ -463,11 +463,23 @@ class SqliteStore:
         return Batch(document=doc, nodes=nodes, edges=edges)
 
     def content_digest(self) -> str:
+        """Lines made straight from the rows: nodes read once (their id → kind and key
+        serves the edges), edges by a plain scan instead of a three-way join."""
         conn = self._conn()
-        nodes = (Node(NodeKind(k), key, loads(p))
-                 for k, key, p in conn.execute("SELECT kind, key, props FROM nodes"))
-        edges = (self._edge(r) for r in conn.execute(self._EDGE_SELECT))
-        return graph_digest(nodes, edges)
+        ends: dict[int, tuple[str, str]] = {}
+        lines: list[bytes] = []
+        with timed_query("content_digest", self.backend), self._reading(conn):
+            for node_id, kind, key, props in conn.execute(
+                    "SELECT id, kind, key, props FROM nodes"):
+                ends[node_id] = (kind, key)
+                lines.append(node_line(kind, key, loads(props)))
+            docs = dict(conn.execute("SELECT id, digest FROM documents").fetchall())
+            for kind, src, dst, doc_id, props in conn.execute(
+                    "SELECT kind, src, dst, doc_id, props FROM edges"):
+                lines.append(edge_line(kind, *ends[src], *ends[dst], docs[doc_id],
+                                       loads(props)))
+            del ends
+            return lines_digest(lines)
 
     # --- records and logs ------------------------------------------------------------
     def put_record(self, collection: str, key: str, value: Mapping[str, Any]) -> None:
@@ -518,6 +530,16 @@ class SqliteStore:
         with self._write() as conn:
             return write.import_log(conn, stream, entries, self.sealer)
 
+    def load_documents(self, batches: Iterable[Batch]) -> int:
+        """Into an empty store, in one transaction (store/sqlite_bulk.py)."""
+        conn = open_connection(self.path, "graph database")  # no seal triggers on it
+        sqlite_seal.register(conn, self.sealer, Tally())
+        try:
+            with timed_query("load_documents", self.backend):
+                return sqlite_bulk.load_documents(conn, batches, self._clock, self.sealer)
+        finally:
+            conn.close()
+
     # --- size and space (ops/retention.py) -------------------------------------------
     def size_bytes(self) -> int | None:
         return sum(p.stat().st_size for p in (self.path, self.path.with_name(
@@ -541,6 +563,19 @@ class SqliteStore:
         conn.execute("BEGIN")
         try:
             conn.execute("SELECT count(*) FROM integrity_seals").fetchone()  # pins the snapshot
+            yield
+        finally:
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def _reading(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """Several statements that must see one state: inside the caller's snapshot, or
+        a read transaction of their own."""
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
             yield
         finally:
             conn.execute("COMMIT")

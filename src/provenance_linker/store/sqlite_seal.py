@@ -10,19 +10,14 @@ from collections.abc import Iterator
 
 from .seal import TABLES, Seal, Sealer, Tally
 
-# How each sealed table's rows are read back: (label, key, content parts…, mac).
+# How each sealed table's rows are read back: (label, key, content parts…, mac), in
+# storage order (a plain scan; edges name their ends through one read of the nodes).
 ROW_QUERIES: dict[str, str] = {
     "documents": "SELECT kind, digest, digest, kind, format, name, meta, ingested_at, mac "
-                 "FROM documents ORDER BY digest",
-    "nodes": "SELECT kind, key, kind, key, props, mac FROM nodes ORDER BY kind, key",
-    "edges": "SELECT e.kind, s.key || ' -> ' || d.key || ' @' || doc.digest, e.kind, s.kind, "
-             "s.key, d.kind, d.key, doc.digest, e.props, e.mac FROM edges e "
-             "JOIN nodes s ON s.id = e.src JOIN nodes d ON d.id = e.dst "
-             "JOIN documents doc ON doc.id = e.doc_id ORDER BY e.id",
-    "records": "SELECT collection, key, collection, key, value, mac FROM records "
-               "ORDER BY collection, key",
-    "logs": "SELECT stream, seq, stream, seq, at, payload, prev_hash, hash, mac FROM logs "
-            "ORDER BY stream, seq",
+                 "FROM documents",
+    "nodes": "SELECT kind, key, kind, key, props, mac FROM nodes",
+    "records": "SELECT collection, key, collection, key, value, mac FROM records",
+    "logs": "SELECT stream, seq, stream, seq, at, payload, prev_hash, hash, mac FROM logs",
 }
 # Rows that reference a missing row (inserted with foreign keys off) are reported too.
 ORPHAN_QUERIES: dict[str, str] = {
@@ -78,8 +73,23 @@ def flush(conn: sqlite3.Connection, sealer: Sealer, tally: Tally) -> None:
 def sealed_rows(conn: sqlite3.Connection, table: str
                 ) -> Iterator[tuple[str, str, tuple[object, ...], str | None]]:
     """(label, key, content parts, stored mac) for every row of a sealed table."""
+    if table == "edges":
+        yield from _edge_rows(conn)
+        return
     for row in conn.execute(ROW_QUERIES[table]):
         yield str(row[0]), str(row[1]), tuple(row[2:-1]), row[-1]
+
+
+def _edge_rows(conn: sqlite3.Connection
+               ) -> Iterator[tuple[str, str, tuple[object, ...], str | None]]:
+    ends = {i: (kind, key) for i, kind, key in conn.execute("SELECT id, kind, key FROM nodes")}
+    docs = dict(conn.execute("SELECT id, digest FROM documents").fetchall())
+    for kind, src, dst, doc_id, props, mac in conn.execute(
+            "SELECT kind, src, dst, doc_id, props, mac FROM edges"):
+        s, d, doc = ends.get(src), ends.get(dst), docs.get(doc_id)
+        if s is None or d is None or doc is None:
+            continue  # an orphan: `orphan` names it
+        yield kind, f"{s[1]} -> {d[1]} @{doc}", (kind, *s, *d, doc, props), mac
 
 
 def orphan(conn: sqlite3.Connection, table: str) -> tuple[str, str] | None:
