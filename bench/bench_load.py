@@ -139,7 +139,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         db_url = f"sqlite:///{tmp}/graph.db"
         store = open_store(db_url)
-        token, _ = tokens.create(store, tokens.Role.WRITER, "load")
+        token, _ = tokens.create(store, tokens.Role.WRITER, "load", actor="bench_load")
         store.close()
         seed = Path(tmp) / "seed.json"
         sample = cyclonedx_sbom("load.test/base:1", 200, seed=0)

@@ -318,3 +318,15 @@ def test_document_scoped_traverse_equals_unscoped_on_one_document(store: GraphSt
     assert [(s.depth, s.node.key) for s in tie] == [(2, pkg("e").key)]
     assert store.traverse([pkg("c")], [EdgeKind.DEPENDS_ON], Direction.IN, 8,
                           doc="sha256:" + "9" * 64) == []
+
+
+def test_record_changes_and_their_log_entry_are_one_transaction(store: GraphStore) -> None:
+    store.put_record("blocks", "gone", {"k": 1})
+    found = store.change_records(puts=[("tokens", "t1", {"role": "reader"})],
+                                 deletes=[("blocks", "gone"), ("blocks", "never")],
+                                 log=[("audit", {"action": "tokens.create"})])
+    assert found == [True, False]
+    assert store.get_record("tokens", "t1") == {"role": "reader"}
+    assert store.get_record("blocks", "gone") is None
+    assert [e.payload for e in store.read_log("audit")] == [{"action": "tokens.create"}]
+    assert ledger.verify_chain("audit", store.read_log("audit")).ok

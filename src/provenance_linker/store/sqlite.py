@@ -600,6 +600,18 @@ class SqliteStore:
             return write.append_log(conn, stream, payload, self._clock().isoformat(),
                                     self.sealer)
 
+    def change_records(self, puts: Sequence[tuple[str, str, Mapping[str, Any]]] = (),
+                       deletes: Sequence[tuple[str, str]] = (),
+                       log: Sequence[tuple[str, Mapping[str, Any]]] = ()) -> list[bool]:
+        with self._write() as conn:
+            for collection, key, value in puts:
+                write.put_record(conn, collection, key, value, self.sealer)
+            found = [write.delete_record(conn, collection, key) for collection, key in deletes]
+            at = self._clock().isoformat()
+            for stream, payload in log:
+                write.append_log(conn, stream, payload, at, self.sealer)
+            return found
+
     def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]:
         sql = "SELECT seq, at, payload, prev_hash, hash FROM logs WHERE stream = ? AND seq > ? " \
               "ORDER BY seq"
