@@ -8,11 +8,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from provenance_linker.access import blocks, throttle, tokens
 from provenance_linker.store.sqlite import SqliteStore, path_from_url
-from provenance_linker.trust import environment_policies
+from provenance_linker.trust import changes, environment_policies
+from provenance_linker.trust.bypass import Bypass
+from provenance_linker.trust.trust_store import TrustStore
 
+KEY = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 POLICY = "all-of:\n  - sbom-present: {}\n"
 
 
@@ -43,6 +49,11 @@ CHANGES: dict[str, Callable[[SqliteStore], object]] = {
                                                           rate=1.0, burst=5),
     "policy.set": lambda s: environment_policies.set_policy(
         s, "prod", POLICY, source="prod.yaml", actor="admin", roles={"admin"}),
+    "keys.add": lambda s: changes.add_key(TrustStore(s), KEY, "key.pem", actor="admin"),
+    "keys.trust-identity": lambda s: changes.trust_identity(
+        TrustStore(s), "https://issuer.test", "ci@example.test", actor="admin"),
+    "bypass.enable": lambda s: Bypass(s).enable(duration="1h", reason="INC-1: outage",
+                                                actor="admin", roles={"admin"}),
 }
 
 

@@ -21,10 +21,17 @@ def record(store: GraphStore, *, action: str, actor: str, outcome: str = "ok",
            **details: Any) -> LogEntry:
     """Append one audit entry. `action` names what was attempted (e.g. `ingest`,
     `tokens.create`, `bypass.enable`), `outcome` is `ok`, `refused` or `failed`."""
+    return store.append_log(AUDIT_STREAM, entry(action=action, actor=actor, outcome=outcome,
+                                                source_ip=source_ip, target=target, **details))
+
+
+def entry(*, action: str, actor: str, outcome: str = "ok", source_ip: str | None = None,
+          target: str | None = None, **details: Any) -> dict[str, Any]:
+    """The payload of one audit entry (for `record`, `changed` and `change_records`)."""
     payload: dict[str, Any] = {"action": action, "actor": actor, "outcome": outcome,
                                "source_ip": source_ip, "target": target}
     payload.update(details)
-    return store.append_log(AUDIT_STREAM, payload)
+    return payload
 
 
 def changed(store: GraphStore, *, action: str, actor: str,
@@ -35,9 +42,8 @@ def changed(store: GraphStore, *, action: str, actor: str,
     """Make a change to records and append its audit entry in one transaction: the
     trail never misses a change that happened nor names one that did not. Whether each
     delete found its record."""
-    payload: dict[str, Any] = {"action": action, "actor": actor, "outcome": outcome,
-                               "source_ip": source_ip, "target": target}
-    payload.update(details)
+    payload = entry(action=action, actor=actor, outcome=outcome, source_ip=source_ip,
+                    target=target, **details)
     return store.change_records(puts, deletes, [(AUDIT_STREAM, payload)])
 
 
