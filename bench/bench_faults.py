@@ -11,7 +11,8 @@ waits for the queue to drain (bounded), and counts from the store itself.
 - kill:    SIGKILL the worker, later the API, each restarted a second later
 - redis:   the job queue on Redis (appendfsync always); SIGKILL Redis, restart it
 - neo4j:   the graph on Neo4j; stop the database, start it again
-- disk:    database and queue on a 4 MiB tmpfs (mount needs root) filled up; space freed
+- disk:    database and queue on a 64 MiB tmpfs (mount needs root), filled by another
+           file, then freed
 - corrupt: pages of the SQLite file overwritten mid-run (what answers, not recovery)
 """
 
@@ -89,13 +90,14 @@ def _counts(db_url: str, accepted: set[str]) -> dict[str, int]:
             "duplicated": sum(1 for d in accepted if ingests.get(d, 0) > 1)}
 
 
-def _drain(queue_url: str) -> int:
+def _drain(queue_url: str) -> dict[str, int]:
+    """Wait (bounded) for the backlog to empty; the jobs by state."""
     queue = open_queue(queue_url)
     try:
         deadline = time.monotonic() + DRAIN_SECONDS
         while queue.backlog() and time.monotonic() < deadline:
             time.sleep(0.5)
-        return queue.backlog()
+        return queue.counts()
     finally:
         queue.close()
 
@@ -142,12 +144,12 @@ class Run:
             self.thread.join()
         if self.worker.poll() is not None:
             self.worker = self.start_worker()
-        backlog = _drain(self.queue_url)
+        jobs = _drain(self.queue_url)
         self.api.stop()
         _kill(self.worker)
         return {**_counts(self.db_url, self.tally.accepted), "sent": self.tally.sent,
                 "statuses": dict(sorted(self.tally.statuses.items())),
-                "connection_errors": self.tally.errors, "backlog_left": backlog}
+                "connection_errors": self.tally.errors, "jobs": jobs}
 
 
 def scenario_kill(folder: Path, rate: float, seconds: float) -> dict[str, object]:
@@ -217,7 +219,7 @@ def scenario_neo4j(folder: Path, rate: float, seconds: float) -> dict[str, objec
 def scenario_disk(folder: Path, rate: float, seconds: float) -> dict[str, object]:
     disk = folder / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)],
                              capture_output=True, text=True)
     if mounted.returncode != 0:
         raise RuntimeError(f"cannot mount a tmpfs: {mounted.stderr.strip()}")
@@ -226,13 +228,14 @@ def scenario_disk(folder: Path, rate: float, seconds: float) -> dict[str, object
         run.load(rate, seconds)
         time.sleep(seconds / 3)
         filler = disk / "filler"
-        with filler.open("wb") as out:  # fill what is left
-            try:
-                while True:
-                    out.write(b"\0" * 65536)
-                    out.flush()
-            except OSError:
+        fd = os.open(filler, os.O_CREAT | os.O_WRONLY)
+        try:  # fill what is left
+            while os.write(fd, b"\0" * 65536):
                 pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
         time.sleep(seconds / 3)
         filler.unlink()
         return run.finish()

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from ..errors import StoreUnavailable
-from ..store.sqlite import ConnectionPool, path_from_url
+from ..store.sqlite import ConnectionPool, commit, path_from_url, rollback
 from .interface import PENDING_STATES, RUNNING, Job
 
 _SCHEMA = """
@@ -51,9 +51,9 @@ class SqliteJobQueue:
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
-        conn.execute("COMMIT")
+        commit(conn)
         self._pool.after_commit(conn)  # queued uploads pass through the WAL: keep it small
 
     def _row(self, row: tuple[Any, ...], data: bytes = b"") -> Job:

@@ -14,7 +14,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -98,6 +98,23 @@ def open_connection(path: Path, what: str, *, cache_kib: int = CACHE_KIB) -> sql
     except (sqlite3.Error, OSError) as exc:
         raise StoreUnavailable(f"cannot open the {what}: {exc}", where=str(path)) from exc
     return conn
+
+
+def commit(conn: sqlite3.Connection) -> None:
+    """COMMIT, and when it fails (a full disk refuses the last pages) roll back: a
+    transaction left open would make every later BEGIN on this pooled connection fail."""
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is open (SQLite may have rolled back by itself)."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):  # the error that brought us here is the one to report
+            conn.execute("ROLLBACK")
 
 
 class _Lease:
@@ -255,11 +272,11 @@ class SqliteStore:
             if self.sealer is not None:
                 sqlite_seal.flush(conn, self.sealer, tally)
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             tally.clear()
             raise
         else:
-            conn.execute("COMMIT")
+            commit(conn)
             self._pool.after_commit(conn)
 
     def close(self) -> None:
