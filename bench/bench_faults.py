@@ -48,6 +48,7 @@ from provenance_linker.store import open_store
 from provenance_linker.store.ledger import LEDGER_STREAM
 
 DRAIN_SECONDS = 120
+STARTED: list[subprocess.Popen[bytes]] = []  # stopped after each scenario, whatever happened
 
 
 @dataclass
@@ -122,17 +123,21 @@ class Run:
         finally:
             store.close()
         self.api = start_service(folder, db_url=db_url, env=self.env)
+        STARTED.append(self.api.proc)
         self.worker = self.start_worker()
         self.tally = Tally()
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
 
     def start_worker(self) -> subprocess.Popen[bytes]:
-        return start_worker(self.db_url, self.folder / "worker.log", "--poll", "0.1",
-                            "--lease", "5", env=self.env)
+        worker = start_worker(self.db_url, self.folder / "worker.log", "--poll", "0.1",
+                              "--lease", "5", env=self.env)
+        STARTED.append(worker)
+        return worker
 
     def restart_api(self) -> None:
         self.api = start_service(self.folder, db_url=self.db_url, env=self.env)
+        STARTED.append(self.api.proc)
 
     def load(self, rate: float, seconds: float) -> None:
         self.thread = threading.Thread(target=_upload_loop, args=(
@@ -279,6 +284,9 @@ def main() -> None:
             result = SCENARIOS[name](folder, args.rate, args.seconds)
         except Exception as exc:  # report and go on with the next scenario
             result = {"failed": f"{type(exc).__name__}: {exc}"}
+        finally:
+            while STARTED:
+                _kill(STARTED.pop())
         print(json.dumps({"scenario": name, **result}), flush=True)
         shutil.rmtree(folder, ignore_errors=True)
 
