@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 from provenance_linker.access import tokens
@@ -65,23 +66,25 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def _one(client: httpx.AsyncClient, phase: Phase, read: bool, body: bytes,
+async def _one(client: aiohttp.ClientSession, phase: Phase, read: bool, body: bytes,
                artifact: str) -> None:
     started = time.perf_counter()
     try:
         if read:
             path = random.choice(["/v1/documents?limit=20", f"/v1/trace?artifact={artifact}",
                                   "/v1/jobs?limit=20", f"/v1/vulns?artifact={artifact}"])
-            response = await client.get(path)
+            async with client.get(path) as response:
+                await response.read()
         else:
-            response = await client.post("/v1/sboms", content=body)
-    except httpx.HTTPError:
+            async with client.post("/v1/sboms", data=body) as response:
+                await response.read()
+    except (aiohttp.ClientError, TimeoutError):
         phase.errors += 1
         return
     elapsed = time.perf_counter() - started
-    if response.status_code == 503:
+    if response.status == 503:
         phase.shed_latencies.append(elapsed)
-    elif response.status_code >= 400:
+    elif response.status >= 400:
         phase.errors += 1
     else:
         phase.latencies.append(elapsed)
@@ -89,9 +92,13 @@ async def _one(client: httpx.AsyncClient, phase: Phase, read: bool, body: bytes,
 
 async def _drive(base: str, token: str, phase: Phase, rate: float, seconds: float,
                  server_pid: int, artifact: str) -> None:
-    limits = httpx.Limits(max_connections=CLIENT_LIMIT, max_keepalive_connections=CLIENT_LIMIT)
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                                 limits=limits, timeout=30) as client:
+    # aiohttp, not httpx: httpcore's pool assigns queued requests to connections in
+    # O(requests x connections), and past a few hundred outstanding requests the
+    # generator spent its time there instead of sending (the run stalled).
+    async with aiohttp.ClientSession(
+            base_url=base, headers={"Authorization": f"Bearer {token}"},
+            connector=aiohttp.TCPConnector(limit=CLIENT_LIMIT),
+            timeout=aiohttp.ClientTimeout(total=30)) as client:
         tasks: set[asyncio.Task[None]] = set()
         start = time.perf_counter()
         next_rss = start
@@ -139,7 +146,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         db_url = f"sqlite:///{tmp}/graph.db"
         store = open_store(db_url)
-        token, _ = tokens.create(store, tokens.Role.WRITER, "load")
+        token, _ = tokens.create(store, tokens.Role.WRITER, "load", actor="bench_load")
         store.close()
         seed = Path(tmp) / "seed.json"
         sample = cyclonedx_sbom("load.test/base:1", 200, seed=0)

@@ -115,6 +115,18 @@ class RateLimited(ProvenanceError):
         self.retry_after = retry_after
 
 
+class Overloaded(ProvenanceError):
+    """The service is at a bound it keeps to stay up (bytes of uploads in memory): try
+    again shortly."""
+
+    http_status = 503
+    title = "Service unavailable"
+
+    def __init__(self, message: str, *, retry_after: int, where: str | None = None):
+        super().__init__(message, where=where, hint=f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
 class ConfigError(ProvenanceError):
     exit_code = 2
     title = "Configuration error"

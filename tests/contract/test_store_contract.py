@@ -406,3 +406,15 @@ def test_load_documents_into_an_empty_store(store: GraphStore) -> None:
         store.apply(batch)
     assert (store.counts(), store.content_digest()) == (counts, digest)
     assert all(b is not None and b.nodes for b in exported)
+
+
+def test_record_changes_and_their_log_entry_are_one_transaction(store: GraphStore) -> None:
+    store.put_record("blocks", "gone", {"k": 1})
+    found = store.change_records(puts=[("tokens", "t1", {"role": "reader"})],
+                                 deletes=[("blocks", "gone"), ("blocks", "never")],
+                                 log=[("audit", {"action": "tokens.create"})])
+    assert found == [True, False]
+    assert store.get_record("tokens", "t1") == {"role": "reader"}
+    assert store.get_record("blocks", "gone") is None
+    assert [e.payload for e in store.read_log("audit")] == [{"action": "tokens.create"}]
+    assert ledger.verify_chain("audit", store.read_log("audit")).ok

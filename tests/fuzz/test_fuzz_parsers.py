@@ -4,6 +4,7 @@ refused with the project's own error — no other exception escapes."""
 from __future__ import annotations
 
 import hashlib
+import json
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
+from provenance_linker.errors import ProvenanceError
+from provenance_linker.runtime.admission import AdmissionController
 from provenance_linker.store import open_store
 from provenance_linker.store.interface import GraphStore
 
@@ -82,5 +85,44 @@ def test_mutated_osv_archives_raise_only_project_errors(
         except Exception:
             _keep(data, "osv-zip")
             raise
+
+    case()
+
+
+def _review_of(obj: object, i: int) -> bytes:
+    kind = obj.get("kind") if isinstance(obj, dict) else None
+    return json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                       "request": {"uid": f"fuzz-{i}", "operation": "CREATE",
+                                   "kind": {"group": "apps", "version": "v1",
+                                            "kind": kind or "Deployment"},
+                                   "namespace": "default", "object": obj,
+                                   "userInfo": {"username": "fuzz"}}}).encode()
+
+
+def test_mutated_admission_reviews_raise_only_project_errors(
+        corpus: Path, fuzz_store: GraphStore) -> None:
+    """The admission webhook's entry point: AdmissionReviews wrapping the corpus's
+    Kubernetes objects, mutated as bytes and as trees."""
+    objects = [s.tree for s in seeds_by_family(corpus)["kubernetes"] if s.tree is not None]
+    items = [o for obj in objects
+             for o in (obj.get("items", [obj]) if isinstance(obj, dict) else [obj])]
+    reviews = [Seed(f"review-{i}", _review_of(obj, i), "admission-review")
+               for i, obj in enumerate(items)]
+    assert reviews, "no Kubernetes object to wrap"
+    controller = AdmissionController(fuzz_store)
+
+    @FUZZ
+    @given(st.sampled_from(reviews).flatmap(lambda s: st.tuples(st.just(s), mutations(s))))
+    def case(pair: tuple[Seed, bytes]) -> None:
+        seed, data = pair
+        note(f"seed {seed.name}")
+        try:
+            answer = controller.review(data, "127.0.0.1")
+        except ProvenanceError:
+            return
+        except Exception:
+            _keep(data, "admission-review")
+            raise
+        assert isinstance(answer.get("response", {}).get("allowed"), bool)
 
     case()

@@ -5,6 +5,7 @@ answers 503 problems and a CLI error, never a 500 or a traceback."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ import pytest
 
 from provenance_linker.cli.main import run
 from provenance_linker.demo import samples as demo
+from provenance_linker.errors import StorageFull
+from provenance_linker.store.failures import storage_errors
+from provenance_linker.store.sqlite import SqliteStore
 
 from ..support.service import make_token, start_service, start_worker
 
@@ -106,3 +110,29 @@ def test_a_corrupted_page_is_a_503_problem_and_a_cli_error(
             assert answer.headers["content-type"] == "application/problem+json"
     assert ready.status_code == 503
     assert "Traceback" not in api.log_path.read_text()
+
+
+def test_the_same_store_writes_again_once_space_is_freed(small_disk: Path) -> None:
+    """A write refused by a full disk leaves no transaction open on the pooled
+    connection: freed space is written to by the same store object."""
+    url = f"sqlite:///{small_disk}/graph.db"
+    store = SqliteStore(url)
+    filler = small_disk / "filler"
+    try:
+        with filler.open("wb") as out:  # leave about 200 KiB free
+            out.write(b"\0" * 2_700_000)
+        blob = os.urandom(60_000).hex()
+        refused = 0
+        for i in range(40):
+            try:
+                with storage_errors(url):
+                    store.put_record("bulk", str(i), {"blob": blob})
+            except StorageFull:
+                refused += 1
+        assert refused, "the disk never filled"
+        filler.unlink()
+        with storage_errors(url):
+            store.put_record("after", "k", {"v": 1})
+        assert store.get_record("after", "k") == {"v": 1}
+    finally:
+        store.close()

@@ -31,17 +31,17 @@ def block(store: GraphStore, key: str, reason: str | None = None, *, actor: str
           ) -> dict[str, Any]:
     """Block a user or network (audited)."""
     record = {"key": key, "created": datetime.now(UTC).isoformat(), "reason": reason}
-    store.put_record(BLOCKS, key, record)
-    audit.record(store, action="auth.block", actor=actor, target=key, reason=reason)
+    audit.changed(store, action="auth.block", actor=actor, target=key,
+                  puts=[(BLOCKS, key, record)], reason=reason)
     return record
 
 
 def unblock(store: GraphStore, key: str, *, actor: str) -> bool:
     """Lift a block (audited); False when there was none."""
-    if not store.delete_record(BLOCKS, key):
+    if store.get_record(BLOCKS, key) is None:
         return False
-    audit.record(store, action="auth.unblock", actor=actor, target=key)
-    return True
+    return audit.changed(store, action="auth.unblock", actor=actor, target=key,
+                         deletes=[(BLOCKS, key)])[0]
 
 
 def list_blocks(store: GraphStore) -> list[dict[str, Any]]:

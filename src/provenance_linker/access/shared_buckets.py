@@ -6,12 +6,11 @@ not a local file; there the limit is per process.)"""
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..store.sqlite import open_connection
+from ..store.sqlite import ConnectionPool, commit, rollback
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, "
            "at REAL NOT NULL)")
@@ -22,19 +21,11 @@ class SharedBuckets:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self._clock = clock
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._pool = ConnectionPool(path, "throttle buckets")
         self._conn().execute(_SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = open_connection(self.path, "throttle buckets")
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
+        return self._pool.get()
 
     def take(self, key: str, rate: float, burst: int) -> float:
         """Take one token; 0 when allowed, else the seconds until one is free."""
@@ -55,14 +46,11 @@ class SharedBuckets:
                 count = conn.execute("SELECT count(*) FROM buckets").fetchone()[0]
                 if count > MAX_KEYS:
                     conn.execute("DELETE FROM buckets WHERE at < ?", (now - 3600,))
-            conn.execute("COMMIT")
+            commit(conn)
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         return wait
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
+        self._pool.close()

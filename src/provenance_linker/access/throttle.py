@@ -46,12 +46,12 @@ def change_throttle(store: GraphStore, *, actor: str, enabled: bool | None = Non
     setting = replace(current, enabled=current.enabled if enabled is None else enabled,
                       rate=current.rate if rate is None else rate,
                       burst=current.burst if burst is None else burst)
-    setting.save(store)
+    puts = [(SETTINGS, THROTTLE_KEY, asdict(setting))]
     if enabled is False:
-        audit.record(store, action="throttle.disable", actor=actor)
+        audit.changed(store, action="throttle.disable", actor=actor, puts=puts)
     else:
         action = "throttle.enable" if enabled else "throttle.set"
-        audit.record(store, action=action, actor=actor, **asdict(setting))
+        audit.changed(store, action=action, actor=actor, puts=puts, **asdict(setting))
     return setting
 
 

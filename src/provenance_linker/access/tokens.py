@@ -63,9 +63,8 @@ def create(store: GraphStore, role: Role, name: str, *, actor: str
     token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
     record = {"id": token_id, "name": name, "role": str(role), "created": _now(),
               "revoked": None, "sha256": _hash(token)}
-    store.put_record(TOKENS, token_id, record)
-    audit.record(store, action="tokens.create", actor=actor, target=token_id, role=str(role),
-                 name=name)
+    audit.changed(store, action="tokens.create", actor=actor, target=token_id,
+                  puts=[(TOKENS, token_id, record)], role=str(role), name=name)
     return token, public(record)
 
 
@@ -83,10 +82,11 @@ def revoke(store: GraphStore, token_id: str, *, actor: str) -> dict[str, Any]:
     record = store.get_record(TOKENS, token_id)
     if record is None:
         raise NotFound(f"no token with id {token_id}", hint="see `provenance-linker tokens list`")
+    puts = []
     if record.get("revoked") is None:
         record["revoked"] = _now()
-        store.put_record(TOKENS, token_id, record)
-    audit.record(store, action="tokens.revoke", actor=actor, target=token_id)
+        puts.append((TOKENS, token_id, record))
+    audit.changed(store, action="tokens.revoke", actor=actor, target=token_id, puts=puts)
     return public(record)
 
 

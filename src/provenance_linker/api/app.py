@@ -11,6 +11,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from .. import __version__
@@ -32,6 +33,7 @@ from .ui import routes as ui_routes
 # Requests in flight per process before 503: about what two cores finish within the
 # clients' patience; beyond it queueing only adds latency (docs/benchmarks.md).
 DEFAULT_MAX_IN_FLIGHT = 64
+DEFAULT_API_THREADS = 8
 
 # Routers of other areas, included when their module is present ("module" with `router`).
 OPTIONAL_ROUTERS: list[str] = []
@@ -51,6 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Threads for blocking work, each with its pooled SQLite connection and page
+        # cache: on two cores more threads add memory (40 by default), not throughput.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = env_int(
+            "PROVENANCE_API_THREADS", DEFAULT_API_THREADS)
         watch.start()
         svc.health.start()
         svc.refusals.start()

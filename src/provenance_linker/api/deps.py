@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 from fastapi import Request
 
 from ..access.blocks import BlockList
+from ..access.redis_buckets import RedisBuckets
 from ..access.refusals import RefusalAudit
 from ..access.shared_buckets import SharedBuckets
 from ..access.throttle import Limiter, ThrottleSettings
@@ -26,6 +27,7 @@ from ..store.health import HealthMonitor
 from ..store.interface import GraphStore
 from ..store.sqlite import path_from_url
 from ..trust.verification_log import OutcomeTally
+from .body import UploadBudget
 from .cache import GraphAnswerCache
 
 T = TypeVar("T")
@@ -117,7 +119,7 @@ class Service:
     store: GraphStore
     queue: JobQueue
     max_upload_bytes: int
-    limiter: Limiter | SharedBuckets = field(default_factory=Limiter)
+    limiter: Limiter | SharedBuckets | RedisBuckets = field(default_factory=Limiter)
     blocks: TtlCache[BlockList] = field(init=False)
     throttle: TtlCache[ThrottleSettings] = field(init=False)
     answers: GraphAnswerCache = field(init=False)
@@ -126,8 +128,12 @@ class Service:
     refusals: RefusalAudit = field(init=False)
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)  # the overview's series
     storage_failure: tuple[float, str] | None = None
+    upload_budget: UploadBudget = field(init=False)
 
     def __post_init__(self) -> None:
+        # Default: four uploads at the size limit in memory at once per process.
+        self.upload_budget = UploadBudget(env_int("PROVENANCE_UPLOAD_BUDGET_BYTES",
+                                                  4 * self.max_upload_bytes))
         self.answers = GraphAnswerCache(self.store)
         # Started by the app's lifespan. The gauge comes from the scrape-time collector, so
         # the monitor only feeds the stale-if-error caches below.
@@ -158,16 +164,19 @@ class Service:
     @classmethod
     def from_settings(cls, settings: Settings) -> Service:
         store = open_store(settings.db_url)
-        queue = open_queue(queue_url_for(settings.db_url, settings.queue_url))
+        queue_url = queue_url_for(settings.db_url, settings.queue_url)
+        queue = open_queue(queue_url)
         service = cls(settings, store, queue,
                       max_upload_bytes=env_int("PROVENANCE_MAX_UPLOAD_BYTES", 64 * 1024 * 1024))
-        if scheme_of(settings.db_url) == "sqlite":  # every worker process shares the buckets
+        if queue_url.startswith(("redis://", "rediss://", "unix://")):
+            service.limiter = RedisBuckets(queue_url)  # every process and replica on it
+        elif scheme_of(settings.db_url) == "sqlite":  # every worker process shares the buckets
             path = path_from_url(settings.db_url).absolute()
             service.limiter = SharedBuckets(path.with_name(path.stem + ".throttle.db"))
         return service
 
     def close(self) -> None:
-        if isinstance(self.limiter, SharedBuckets):
+        if isinstance(self.limiter, SharedBuckets | RedisBuckets):
             self.limiter.close()
         self.queue.close()
         self.store.close()

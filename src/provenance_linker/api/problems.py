@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from ..errors import ProvenanceError, RateLimited
+from ..errors import Overloaded, ProvenanceError, RateLimited
 from ..store.failures import is_storage_failure, storage_error
 from ..telemetry import events
 from ..telemetry.logging import get_logger
@@ -50,7 +50,7 @@ def problem(status: int, title: str, detail: str, *, instance: str | None = None
 
 def from_error(exc: ProvenanceError, path: str) -> Response:
     headers = None
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Overloaded):
         headers = {"Retry-After": str(exc.retry_after)}
     elif exc.http_status == 401:
         headers = {"WWW-Authenticate": "Bearer"}

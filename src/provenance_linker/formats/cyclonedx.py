@@ -29,13 +29,17 @@ def parse(document: Document, options: ParseOptions) -> SbomRecord:
     from .validation import cyclonedx_json_warnings
 
     problems = cyclonedx_json_warnings(document, bom, strict=options.strict)
-    record = read_bom(bom, document.name, options)
+    record = read_bom(bom, document.name, options, consume=True)
     record.warnings[:0] = problems
     return record
 
 
-def read_bom(bom: Any, where: str, options: ParseOptions) -> SbomRecord:
-    """Turn a decoded CycloneDX BOM (JSON object model) into an SbomRecord."""
+def read_bom(bom: Any, where: str, options: ParseOptions, *,
+             consume: bool = False) -> SbomRecord:
+    """Turn a decoded CycloneDX BOM (JSON object model) into an SbomRecord.
+
+    `consume` lets go of each component's object once it is read (the caller owns the
+    tree and needs it no more), so the tree and the record are not both held whole."""
     if not isinstance(bom, dict):
         raise InvalidDocument("CycloneDX BOM must be a JSON object", where=where)
     if bom.get("bomFormat") != "CycloneDX":
@@ -61,11 +65,12 @@ def read_bom(bom: Any, where: str, options: ParseOptions) -> SbomRecord:
     components = bom.get("components", [])
     if not isinstance(components, list):
         raise InvalidDocument("components must be an array", where=f"{where}: $.components")
+    memo: dict[Any, Any] = {}
     _walk(components, record, parent=None, path="$.components", depth=1, where=where,
-          options=options)
+          options=options, memo=memo, consume=consume)
     if isinstance(root, dict) and isinstance(root.get("components"), list):
         _walk(root["components"], record, parent=None, path="$.metadata.component.components",
-              depth=1, where=where, options=options)
+              depth=1, where=where, options=options, memo=memo, consume=consume)
     _dependencies(bom.get("dependencies"), record, where)
     vulns = bom.get("vulnerabilities")
     if isinstance(vulns, list):
@@ -132,7 +137,11 @@ def _subject(root: dict[str, Any]) -> Subject:
 
 
 def _walk(components: list[Any], record: SbomRecord, parent: str | None, path: str,
-          depth: int, where: str, options: ParseOptions) -> None:
+          depth: int, where: str, options: ParseOptions, memo: dict[Any, Any],
+          consume: bool) -> None:
+    """Components in document order. Equal components (a BOM repeating one entry a
+    million times) and equal strings are collapsed into one object each through `memo`:
+    the record holds one reference per repeat, not one copy."""
     if depth > options.limits.max_depth:
         raise LimitExceeded(f"components nested deeper than {options.limits.max_depth}",
                             where=f"{where}: {path}")
@@ -150,18 +159,28 @@ def _walk(components: list[Any], record: SbomRecord, parent: str | None, path: s
         ref = ref if isinstance(ref, str) and ref else f"{here}"
         if "type" not in item:
             record.warn(f"{here}: component {name!r} has no type")
-        record.components.append(Component(
-            ref=ref, name=name, version=_str(item.get("version")), purl=_str(item.get("purl")),
-            group=_str(item.get("group")), type=_str(item.get("type")),
-            hashes=_hashes(item.get("hashes")), licenses=_licenses(item.get("licenses")),
-            cpe=_str(item.get("cpe")), supplier=_supplier(item), parent_ref=parent,
-        ))
+        ref = memo.setdefault(ref, ref)
+        component = Component(
+            ref=ref, name=memo.setdefault(name, name), version=_shared(item, "version", memo),
+            purl=_shared(item, "purl", memo), group=_shared(item, "group", memo),
+            type=_shared(item, "type", memo), hashes=_hashes(item.get("hashes")),
+            licenses=_licenses(item.get("licenses")), cpe=_str(item.get("cpe")),
+            supplier=_supplier(item), parent_ref=parent,
+        )
+        record.components.append(memo.setdefault(component, component))
         if parent is not None:
             record.contains.append((parent, ref))
         children = item.get("components")
         if isinstance(children, list) and children:
             _walk(children, record, parent=ref, path=f"{here}.components", depth=depth + 1,
-                  where=where, options=options)
+                  where=where, options=options, memo=memo, consume=consume)
+        if consume:
+            components[index] = None
+
+
+def _shared(item: dict[str, Any], key: str, memo: dict[Any, Any]) -> str | None:
+    value = _str(item.get(key))
+    return memo.setdefault(value, value) if value is not None else None
 
 
 def _dependencies(value: Any, record: SbomRecord, where: str) -> None:

@@ -4,8 +4,9 @@ scripts, so they are atomic across workers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import orjson
 import redis
@@ -77,6 +78,21 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _unavailable(method: F) -> F:
+    """A Redis failure is the queue being unavailable (503 over the API, a backoff in
+    the worker), not an unexpected error."""
+    @functools.wraps(method)
+    def wrapper(self: RedisJobQueue, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"queue unavailable: {exc}", where=self.url) from exc
+    return wrapper  # type: ignore[return-value]
+
+
 class RedisJobQueue:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -87,6 +103,7 @@ class RedisJobQueue:
     def _key(self, job_id: str) -> str:
         return _PREFIX + "job:" + job_id
 
+    @_unavailable
     def enqueue(self, job: Job) -> tuple[Job, bool]:
         key = self._key(job.id)
         mapping: dict[Any, Any] = {f: _encode(getattr(job, f)) for f in _FIELDS}
@@ -102,6 +119,7 @@ class RedisJobQueue:
         pipe.execute()
         return job, True
 
+    @_unavailable
     def claim(self, owner: str, lease_seconds: float, now: float) -> Job | None:
         job_id = self._claim(keys=[_PENDING],
                              args=[repr(now), repr(now + lease_seconds), owner,
@@ -111,12 +129,15 @@ class RedisJobQueue:
         return self.get(job_id.decode() if isinstance(job_id, bytes) else str(job_id),
                         with_data=True)
 
+    @_unavailable
     def renew(self, job_id: str, owner: str, until: float) -> bool:
         return self.finish(job_id, owner, {"available_at": until})
 
+    @_unavailable
     def finish(self, job_id: str, owner: str, changes: Mapping[str, Any]) -> bool:
         return self._set(job_id, owner, changes)
 
+    @_unavailable
     def update(self, job_id: str, changes: Mapping[str, Any]) -> bool:
         return self._set(job_id, "", changes)
 
@@ -129,6 +150,7 @@ class RedisJobQueue:
                 args += [name, _encode(value)]
         return bool(self._set_script(keys=[self._key(job_id), _PENDING], args=args))
 
+    @_unavailable
     def get(self, job_id: str, *, with_data: bool = False) -> Job | None:
         fields = [*_FIELDS, "data"] if with_data else list(_FIELDS)
         values = self._r.hmget(self._key(job_id), fields)
@@ -138,11 +160,13 @@ class RedisJobQueue:
         raw = values[-1] if with_data else b""
         return Job(**job, data=raw.encode() if isinstance(raw, str) else bytes(raw or b""))
 
+    @_unavailable
     def list(self, state: str | None = None, limit: int = 100) -> list[Job]:
         jobs = [j for j in (self.get(_text(i)) for i in self._r.sscan_iter(_ALL, count=500))
                 if j is not None and (state is None or j.state == state)]
         return sorted(jobs, key=lambda j: (j.created_at, j.id))[:limit]
 
+    @_unavailable
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for job_id in self._r.sscan_iter(_ALL, count=500):
@@ -151,6 +175,7 @@ class RedisJobQueue:
                 counts[_text(raw)] = counts.get(_text(raw), 0) + 1
         return counts
 
+    @_unavailable
     def backlog(self) -> int:
         return int(self._r.zcard(_PENDING))
 

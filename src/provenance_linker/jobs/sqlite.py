@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import orjson
 
 from ..errors import StoreUnavailable
-from ..store.sqlite import open_connection, path_from_url
+from ..store.sqlite import ConnectionPool, commit, path_from_url, rollback
 from .interface import PENDING_STATES, RUNNING, Job
 
 _SCHEMA = """
@@ -39,15 +38,11 @@ class SqliteJobQueue:
         self.url = url
         self.path = path_from_url(url)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._pool = ConnectionPool(self.path, "queue database")
         self._conn().executescript(_SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = open_connection(self.path, "queue database")
-            self._local.conn = conn
-        return conn
+        return self._pool.get()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -56,9 +51,10 @@ class SqliteJobQueue:
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
-        conn.execute("COMMIT")
+        commit(conn)
+        self._pool.after_commit(conn)  # queued uploads pass through the WAL: keep it small
 
     def _row(self, row: tuple[Any, ...], data: bytes = b"") -> Job:
         values = dict(zip(_COLUMNS, row, strict=False))
@@ -141,7 +137,4 @@ class SqliteJobQueue:
             raise StoreUnavailable(f"queue database unavailable: {exc}") from exc
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._pool.close()

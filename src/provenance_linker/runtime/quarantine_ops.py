@@ -57,9 +57,9 @@ def add(store: GraphStore, kind: str, value: str, reason: str, *, actor: str,
     now = (clock or (lambda: datetime.now(UTC)))().isoformat()
     entry = {"id": ident, "kind": kind, "target": target, "ids": ids, "reason": reason,
              "added_by": actor, "added_at": now}
-    store.put_record(COLLECTION, ident, entry)
-    audit.record(store, action="quarantine.add", actor=actor, outcome="ok", target=target,
-                 quarantine=ident, kind=kind, reason=reason)
+    audit.changed(store, action="quarantine.add", actor=actor, outcome="ok", target=target,
+                  puts=[(COLLECTION, ident, entry)], quarantine=ident, kind=kind,
+                  reason=reason)
     _changed(store, {"kind": "quarantine", "action": "add", "id": ident, "target": target})
     return describe(store, entry)
 
@@ -70,10 +70,10 @@ def remove(store: GraphStore, ident: str, *, actor: str, roles: set[str]) -> Non
                      target=ident)
         raise Forbidden("removing a quarantine needs the admin role")
     value = store.get_record(COLLECTION, ident)
-    if value is None or not store.delete_record(COLLECTION, ident):
+    if value is None or not audit.changed(
+            store, action="quarantine.remove", actor=actor, outcome="ok",
+            target=value.get("target"), deletes=[(COLLECTION, ident)], quarantine=ident)[0]:
         raise NotFound(f"no quarantine {ident!r}", hint="`provenance-linker quarantine list`")
-    audit.record(store, action="quarantine.remove", actor=actor, outcome="ok",
-                 target=value.get("target"), quarantine=ident)
     _changed(store, {"kind": "quarantine", "action": "remove", "id": ident,
                      "target": value.get("target")})
 

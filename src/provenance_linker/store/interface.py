@@ -124,6 +124,14 @@ class GraphStore(Protocol):
 
     def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]: ...
 
+    def change_records(self, puts: Sequence[tuple[str, str, Mapping[str, Any]]] = (),
+                       deletes: Sequence[tuple[str, str]] = (),
+                       log: Sequence[tuple[str, Mapping[str, Any]]] = ()) -> list[bool]:
+        """Put records, delete records and append log entries in ONE transaction (a
+        state change and its audit entry together, or neither); whether each delete
+        found its record."""
+        ...
+
     # --- copying a whole store (store/copy.py)
     def record_collections(self) -> list[str]:
         """Names of the record collections that hold at least one record."""

@@ -54,6 +54,23 @@ class OperationalState:
         at = self._clock().isoformat()
         return self._write(append_log, stream, dict(payload), at, self.sealer)
 
+    def change_records(self, puts: Sequence[tuple[str, str, Mapping[str, Any]]] = (),
+                       deletes: Sequence[tuple[str, str]] = (),
+                       log: Sequence[tuple[str, Mapping[str, Any]]] = ()) -> list[bool]:
+        rows = [(c, k, dumps(dict(v))) for c, k, v in puts]
+        entries = [(stream, dict(payload)) for stream, payload in log]
+        at = self._clock().isoformat()
+
+        def work(tx: Any) -> list[bool]:
+            for collection, key, value in rows:
+                put_record(tx, collection, key, value, self.sealer)
+            found = [delete_record(tx, c, k, self.sealer) for c, k in deletes]
+            for stream, payload in entries:
+                append_log(tx, stream, payload, at, self.sealer)
+            return found
+
+        return self._write(work)
+
     def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]:
         query = (f"MATCH (e:{schema.LOG_ENTRY}) WHERE e.stream = $s AND e.seq > $after "
                  "RETURN e.seq, e.at, e.payload, e.prev_hash, e.hash ORDER BY e.seq")

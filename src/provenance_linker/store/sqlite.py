@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -63,6 +65,12 @@ def path_from_url(url: str) -> Path:
 
 
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+CACHE_KIB = 64 * 1024  # page cache of a store's first connection
+POOLED_CACHE_KIB = 8 * 1024  # and of each further one (one per live server thread)
+BUSY_TIMEOUT_MS = 30_000
+CHECKPOINT_BYTES = 16 * 1024 * 1024  # a WAL over this is checkpointed and truncated
+CHECKPOINT_EVERY = 2.0  # seconds between looks at the WAL's size
+CHECKPOINT_WAIT_MS = 200  # how long a TRUNCATE checkpoint waits for readers
 
 
 def create_private(path: Path) -> None:
@@ -73,7 +81,7 @@ def create_private(path: Path) -> None:
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
-def open_connection(path: Path, what: str) -> sqlite3.Connection:
+def open_connection(path: Path, what: str, *, cache_kib: int = CACHE_KIB) -> sqlite3.Connection:
     """An autocommit connection (transactions are explicit) in WAL mode, shared by the
     graph store and the SQLite job queue."""
     try:
@@ -82,14 +90,133 @@ def open_connection(path: Path, what: str) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute("PRAGMA cache_size=-65536")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA cache_size=-{cache_kib}")
         conn.execute("PRAGMA temp_store=MEMORY")
         # A WAL left behind by a burst is truncated back to this size at each checkpoint.
         conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
     except (sqlite3.Error, OSError) as exc:
         raise StoreUnavailable(f"cannot open the {what}: {exc}", where=str(path)) from exc
     return conn
+
+
+def commit(conn: sqlite3.Connection) -> None:
+    """COMMIT, and when it fails (a full disk refuses the last pages) roll back: a
+    transaction left open would make every later BEGIN on this pooled connection fail."""
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is open (SQLite may have rolled back by itself)."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):  # the error that brought us here is the one to report
+            conn.execute("ROLLBACK")
+
+
+class _Lease:
+    """A thread's hold on a pooled connection; dropped with the thread's locals."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+
+class ConnectionPool:
+    """The connections of one SQLite file, one per live thread that uses it.
+
+    A thread keeps its connection while it lives (a write transaction, a snapshot's
+    reads and the sealing tally stay on one connection); when the thread ends its
+    connection goes back to the pool for the next thread. A server's thread pool, whose
+    idle threads exit and are started again, so holds as many connections as it has
+    live threads, not one per thread it ever ran. The first connection gets the full
+    page cache (the CLI's bulk writes), later ones `POOLED_CACHE_KIB`.
+
+    After commits the WAL's size is looked at (at most once per `CHECKPOINT_EVERY`
+    seconds); past `CHECKPOINT_BYTES` a TRUNCATE checkpoint waits briefly for readers
+    and gives the file back: under steady reads a passive checkpoint never finds a
+    moment without readers, and the WAL grew to 30x the database."""
+
+    def __init__(self, path: Path, what: str,
+                 setup: Callable[[sqlite3.Connection], None] | None = None) -> None:
+        self.path = path
+        self.what = what
+        self._setup = setup
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._all: list[sqlite3.Connection] = []
+        self._generation = 0
+        self._checked_at = 0.0
+        self.checkpoints = 0
+
+    def get(self) -> sqlite3.Connection:
+        lease: _Lease | None = getattr(self._local, "lease", None)
+        if lease is not None:
+            return lease.conn
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+            first = not self._all
+            generation = self._generation
+        if conn is None:
+            conn = open_connection(self.path, self.what,
+                                   cache_kib=CACHE_KIB if first else POOLED_CACHE_KIB)
+            if self._setup is not None:
+                self._setup(conn)
+            with self._lock:
+                self._all.append(conn)
+        lease = _Lease(conn)
+        weakref.finalize(lease, self._give_back, conn, generation)
+        self._local.lease = lease
+        return conn
+
+    def _give_back(self, conn: sqlite3.Connection, generation: int) -> None:
+        with self._lock:
+            if generation == self._generation:
+                self._idle.append(conn)
+
+    @property
+    def size(self) -> int:
+        """Connections open (leased and idle)."""
+        return len(self._all)
+
+    def connections(self) -> list[sqlite3.Connection]:
+        with self._lock:
+            return list(self._all)
+
+    def after_commit(self, conn: sqlite3.Connection) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < CHECKPOINT_EVERY:
+            return
+        self._checked_at = now
+        wal = self.path.with_name(self.path.name + "-wal")
+        try:
+            if wal.stat().st_size <= CHECKPOINT_BYTES:
+                return
+        except OSError:
+            return
+        try:
+            conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                self.checkpoints += 1
+        except sqlite3.Error:
+            pass  # readers held on; the next look tries again
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+            self._idle.clear()
+            self._generation += 1
+        self._local = threading.local()
 
 
 class SqliteStore:
@@ -103,9 +230,8 @@ class SqliteStore:
         key = integrity_key if integrity_key is not None else key_from_env()
         self.sealer: Sealer | None = Sealer(key) if key else None
         self._sealing = False  # row-change triggers go in once the schema has mac columns
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._tallies: dict[sqlite3.Connection, Tally] = {}
+        self._pool = ConnectionPool(self.path, "graph database", setup=self._setup)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -117,18 +243,19 @@ class SqliteStore:
             sqlite_seal.install_triggers(self._conn())
 
     # --- connections ---------------------------------------------------------------
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        tally = Tally()
+        sqlite_seal.register(conn, self.sealer, tally)
+        if self._sealing:
+            sqlite_seal.install_triggers(conn)
+        self._tallies[conn] = tally
+
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = open_connection(self.path, "graph database")
-            self._local.conn = conn
-            self._local.tally = Tally()
-            sqlite_seal.register(conn, self.sealer, self._local.tally)
-            if self._sealing:
-                sqlite_seal.install_triggers(conn)
-            with self._lock:
-                self._all.append(conn)
-        return conn
+        return self._pool.get()
+
+    @property
+    def pool(self) -> ConnectionPool:
+        return self._pool
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -138,25 +265,23 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot start a write transaction: {exc}",
                                    where=str(self.path)) from exc
-        tally: Tally = self._local.tally
+        tally = self._tallies[conn]
         tally.clear()
         try:
             yield conn
             if self.sealer is not None:
                 sqlite_seal.flush(conn, self.sealer, tally)
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             tally.clear()
             raise
         else:
-            conn.execute("COMMIT")
+            commit(conn)
+            self._pool.after_commit(conn)
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
+        self._pool.close()
+        self._tallies.clear()
 
     def ping(self) -> None:
         try:
@@ -503,6 +628,18 @@ class SqliteStore:
         with self._write() as conn:
             return write.append_log(conn, stream, payload, self._clock().isoformat(),
                                     self.sealer)
+
+    def change_records(self, puts: Sequence[tuple[str, str, Mapping[str, Any]]] = (),
+                       deletes: Sequence[tuple[str, str]] = (),
+                       log: Sequence[tuple[str, Mapping[str, Any]]] = ()) -> list[bool]:
+        with self._write() as conn:
+            for collection, key, value in puts:
+                write.put_record(conn, collection, key, value, self.sealer)
+            found = [write.delete_record(conn, collection, key) for collection, key in deletes]
+            at = self._clock().isoformat()
+            for stream, payload in log:
+                write.append_log(conn, stream, payload, at, self.sealer)
+            return found
 
     def read_log(self, stream: str, after: int = 0, limit: int | None = None) -> list[LogEntry]:
         sql = "SELECT seq, at, payload, prev_hash, hash FROM logs WHERE stream = ? AND seq > ? " \

@@ -74,18 +74,18 @@ class Bypass:
         expires = now + parse_duration(duration)
         value = {"reason": reason, "actor": actor, "enabled_at": now.isoformat(),
                  "expires_at": expires.isoformat()}
-        self.store.put_record(COLLECTION, KEY, value)
-        audit.record(self.store, action="bypass.enable", actor=actor, outcome="ok",
-                     reason=reason, expires_at=value["expires_at"])
+        audit.changed(self.store, action="bypass.enable", actor=actor, outcome="ok",
+                      puts=[(COLLECTION, KEY, value)], reason=reason,
+                      expires_at=value["expires_at"])
         return self.status()
 
     def disable(self, *, actor: str, roles: set[str]) -> BypassState:
         if "admin" not in roles:
             audit.record(self.store, action="bypass.disable", actor=actor, outcome="refused")
             raise Forbidden("disabling the verification bypass needs the admin role")
-        existed = self.store.delete_record(COLLECTION, KEY)
-        audit.record(self.store, action="bypass.disable", actor=actor, outcome="ok",
-                     was_active=existed)
+        existed = self.store.get_record(COLLECTION, KEY) is not None
+        audit.changed(self.store, action="bypass.disable", actor=actor, outcome="ok",
+                      deletes=[(COLLECTION, KEY)], was_active=existed)
         return self.status()
 
 

@@ -87,9 +87,9 @@ def set_policy(store: GraphStore, environment: str, text: str, *, source: str, a
     load_policy(text, source)  # refuse what `verify` could not use
     value = {"text": text, "digest": text_digest(text), "source": source, "set_by": actor,
              "set_at": (now or datetime.now(UTC)).isoformat()}
-    store.put_record(COLLECTION, name, value)
-    audit.record(store, action="policy.set", actor=actor, outcome="ok", environment=name,
-                 digest=value["digest"], source=source, source_ip=source_ip)
+    audit.changed(store, action="policy.set", actor=actor, outcome="ok",
+                  puts=[(COLLECTION, name, value)], environment=name,
+                  digest=value["digest"], source=source, source_ip=source_ip)
     return describe(name, value)
 
 
@@ -100,11 +100,11 @@ def delete_policy(store: GraphStore, environment: str, *, actor: str,
         audit.record(store, action="policy.delete", actor=actor, outcome="refused",
                      environment=name, source_ip=source_ip)
         raise Forbidden("removing an environment's policy needs the admin role")
-    if not store.delete_record(COLLECTION, name):
+    if store.get_record(COLLECTION, name) is None or not audit.changed(
+            store, action="policy.delete", actor=actor, outcome="ok",
+            deletes=[(COLLECTION, name)], environment=name, source_ip=source_ip)[0]:
         raise NotFound(f"no policy set for environment {name!r}",
                        hint="`provenance-linker policy list` shows the environments")
-    audit.record(store, action="policy.delete", actor=actor, outcome="ok", environment=name,
-                 source_ip=source_ip)
 
 
 def get_policy(store: GraphStore, environment: str) -> dict[str, Any]:

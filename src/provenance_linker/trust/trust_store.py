@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from cryptography.hazmat.primitives import serialization
 
+from ..access import audit
 from ..errors import ConfigError, InvalidDocument, NotFound, UsageError
 from ..store.interface import GraphStore
 from .keys import (
@@ -64,8 +65,26 @@ class TrustStore:
                                                            {"kind": "trust", **cause})
 
     # --- keys
+    def _put(self, puts: list[tuple[str, str, dict[str, Any]]], actor: str | None,
+             action: str, **details: Any) -> None:
+        """Write the records and, when an actor is named, their audit entry: one
+        transaction."""
+        if actor is None:
+            self.store.change_records(puts)
+        else:
+            audit.changed(self.store, action=action, actor=actor, puts=puts, **details)
+
     def add_key(self, data: bytes, where: str, *, name: str | None = None,
-                not_before: str | None = None, not_after: str | None = None) -> dict[str, Any]:
+                not_before: str | None = None, not_after: str | None = None,
+                actor: str | None = None) -> dict[str, Any]:
+        value = self._key_value(data, where, name, not_before, not_after)
+        self._put([(KEYS, value["id"], value)], actor, "keys.add", target=value["id"],
+                  name=value["name"])
+        self._changed(action="key.add", key_id=value["id"])
+        return value
+
+    def _key_value(self, data: bytes, where: str, name: str | None,
+                   not_before: str | None, not_after: str | None) -> dict[str, Any]:
         public, aliases = load_public_key(data, where)
         kid = key_id(public)
         pem = public.public_bytes(serialization.Encoding.PEM,
@@ -76,8 +95,6 @@ class TrustStore:
                  "not_before": parse_time(not_before, "--not-before"),
                  "not_after": parse_time(not_after, "--not-after"),
                  "added_at": existing.get("added_at") or self.now()}
-        self.store.put_record(KEYS, kid, value)
-        self._changed(action="key.add", key_id=kid)
         return value
 
     def record(self, ident: str) -> dict[str, Any]:
@@ -97,26 +114,29 @@ class TrustStore:
     def keys(self) -> list[TrustedKey]:
         return [key_from_record(v) for v in self.list_keys()]
 
-    def rotate(self, old: str, new_data: bytes, where: str, *, name: str | None = None
-               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def rotate(self, old: str, new_data: bytes, where: str, *, name: str | None = None,
+               actor: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
         old_value = self.record(old)
-        new_value = self.add_key(new_data, where, name=name)
+        new_value = self._key_value(new_data, where, name, None, None)
         if new_value["id"] == old_value["id"]:
             raise UsageError("the new key is the old key")
         old_value = {**old_value, "rotated_at": self.now(), "replaced_by": new_value["id"]}
-        self.store.put_record(KEYS, old_value["id"], old_value)
+        self._put([(KEYS, new_value["id"], new_value), (KEYS, old_value["id"], old_value)],
+                  actor, "keys.rotate", target=old_value["id"], replaced_by=new_value["id"])
+        self._changed(action="key.add", key_id=new_value["id"])
         self._changed(action="key.rotate", key_id=old_value["id"])
         return old_value, new_value
 
-    def revoke(self, ident: str, reason: str) -> dict[str, Any]:
+    def revoke(self, ident: str, reason: str, *, actor: str | None = None) -> dict[str, Any]:
         value = {**self.record(ident), "revoked_at": self.now(), "revoke_reason": reason}
-        self.store.put_record(KEYS, value["id"], value)
+        self._put([(KEYS, value["id"], value)], actor, "keys.revoke", target=value["id"],
+                  reason=reason)
         self._changed(action="key.revoke", key_id=value["id"], reason=reason)
         return value
 
     # --- keyless identities
-    def trust_identity(self, issuer: str, subject: str, *, regex: bool = False
-                       ) -> dict[str, Any]:
+    def trust_identity(self, issuer: str, subject: str, *, regex: bool = False,
+                       actor: str | None = None) -> dict[str, Any]:
         if regex:
             try:
                 re.compile(subject)
@@ -125,7 +145,8 @@ class TrustStore:
         ident = hashlib.sha256(f"{issuer}\n{subject}\n{regex}".encode()).hexdigest()[:16]
         value = {"id": ident, "issuer": issuer, "subject": subject, "regex": regex,
                  "added_at": self.now()}
-        self.store.put_record(IDENTITIES, ident, value)
+        self._put([(IDENTITIES, ident, value)], actor, "keys.trust-identity", target=ident,
+                  issuer=issuer, subject=subject, regex=regex)
         self._changed(action="identity.trust", identity=ident)
         return value
 
@@ -140,7 +161,8 @@ class TrustStore:
         return removed
 
     # --- Sigstore trusted roots (the embedded production root is always present)
-    def add_root(self, name: str, data: bytes, where: str) -> dict[str, Any]:
+    def add_root(self, name: str, data: bytes, where: str, *,
+                 actor: str | None = None) -> dict[str, Any]:
         try:
             obj = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
@@ -148,7 +170,7 @@ class TrustStore:
         if not isinstance(obj, dict) or "trustedroot" not in str(obj.get("mediaType", "")):
             raise InvalidDocument("not a Sigstore TrustedRoot", where=f"{where}: $.mediaType")
         value = {"name": name, "json": data.decode(), "added_at": self.now()}
-        self.store.put_record(ROOTS, name, value)
+        self._put([(ROOTS, name, value)], actor, "keys.trust-root", target=name)
         self._changed(action="root.add", root=name)
         return value
 

@@ -18,7 +18,7 @@ from ...errors import InvalidDocument
 from ...graph.refs import parse_ref
 from ...jobs.interface import ACCEPTED, new_job
 from ..auth import client_ip, writer
-from ..body import read_body
+from ..body import budgeted_body
 from ..deps import Service, service
 
 router = APIRouter(tags=["uploads"])
@@ -32,6 +32,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "no or bad token"}, 403: {"description": "forbidden"},
     413: {"description": "too large"}, 422: {"description": "not a document of this kind"},
     429: {"description": "throttled"},
+    503: {"description": "the upload budget is spent, or shedding load (Retry-After)"},
 }
 
 
@@ -63,14 +64,14 @@ def _upload_route(kind: str, path: str, summary: str) -> None:
     ) -> JSONResponse:
         if artifact:
             parse_ref(artifact)  # a malformed reference is a 4xx now, not a dead job later
-        data = await read_body(request, svc.max_upload_bytes)
         options: dict[str, Any] = {"strict": strict}
         if artifact:
             options["artifact"] = artifact
         if environment:
             options["environment"] = environment
-        job, created = await run_in_threadpool(_accept, svc, kind, data, name, options,
-                                               principal, client_ip(request))
+        async with budgeted_body(request, svc.max_upload_bytes, svc.upload_budget) as data:
+            job, created = await run_in_threadpool(_accept, svc, kind, data, name, options,
+                                                   principal, client_ip(request))
         return JSONResponse({"job": job, "created": created}, status_code=202,
                             headers={"Location": f"/v1/jobs/{job['id']}"})
 
