@@ -297,7 +297,9 @@ class Transport:
                                      "refused")
                     url = urljoin(url, location)
                     continue
-                body = b"" if method == "HEAD" else _read_bounded(
+                # A HEAD reply is read too (it has no body): a response closed unread
+                # closes its connection, and every tag look-up would open a new one.
+                body = reply.read() if method == "HEAD" else _read_bounded(
                     reply.iter_bytes(), reply.headers.get("content-length"), limit, what)
                 return Response(reply.status_code, reply.headers, body, url)
         raise _error(f"more than {MAX_REDIRECTS} redirects from {host}", what, "refused")
