@@ -41,8 +41,13 @@ def gather_many(store: GraphStore, digests: Iterable[str],
     (vulnerabilities need the current SBOM, so they bring it)."""
     wanted = sorted(set(digests))
     arts = [NodeRef(NodeKind.ARTIFACT, d) for d in wanted]
-    signed = store.edges([EdgeKind.SIGNS, EdgeKind.ATTESTS], dst=arts) \
-        if arts and SIGNATURES in parts else []
+    want_sbom = SBOM in parts or VULNERABILITIES in parts
+    # The edges into the artifacts, signatures' and SBOMs' alike, in one read.
+    kinds = [*((EdgeKind.SIGNS, EdgeKind.ATTESTS) if SIGNATURES in parts else ()),
+             *((EdgeKind.DESCRIBES,) if want_sbom else ())]
+    incoming = store.edges(kinds, dst=arts) if arts and kinds else []
+    signed = [e for e in incoming if e.kind != EdgeKind.DESCRIBES]
+    describes = [e for e in incoming if e.kind == EdgeKind.DESCRIBES]
     signer_nodes: dict[tuple[NodeKind, str], dict[str, Any]] = {}
     for kind in (NodeKind.SIGNATURE, NodeKind.ATTESTATION):
         keys = sorted({e.src.key for e in signed if e.src.kind == kind})
@@ -68,8 +73,8 @@ def gather_many(store: GraphStore, digests: Iterable[str],
     for e in from_edges:
         if e.dst.key in sources:
             sources_of.setdefault(e.src.key, []).append(dict(sources[e.dst.key].props))
-    current = {d: infos[0] for d, infos in sboms_for_many(store, wanted).items() if infos} \
-        if SBOM in parts or VULNERABILITIES in parts else {}
+    current = {d: infos[0] for d, infos in sboms_for_many(store, wanted, describes).items()
+               if infos} if want_sbom else {}
     vulns = _vulnerabilities_many(store, {d: s.digest for d, s in current.items()}) \
         if VULNERABILITIES in parts else {}
     out: dict[str, Evidence] = {}
