@@ -12,7 +12,6 @@ from ..errors import UsageError
 from ..registry import AccessOptions, open_client
 from ..registry.fetch import FetchOptions, ImageIngest
 from ..registry.reference import ImageRef, parse_image_ref
-from ..registry.running import running_images
 from ..store.interface import GraphStore
 from .context import state
 from .ingest import _render_summary, app
@@ -79,6 +78,8 @@ def ingest_image(
     st = state(ctx)
     images = [parse_image_ref(r) for r in refs or []]
     if running:
+        from ..registry.running import running_images  # the deployments' reader, only here
+
         images += running_images(st.store(), environment)
     elif environment:
         raise UsageError("--environment goes with --running")
