@@ -151,8 +151,8 @@ def test_restart_neither_loses_nor_duplicates_facts(tmp_path: Path,
     new = [e.payload for e in store.read_log(RUNTIME_STREAM)][entries:]
     assert [(e["event"], e["deployment"]) for e in new] == [
         ("ended", "test/restart/Deployment/two")]
-    # (410 Gone and the relist after it: tests/runtime/test_watch_recorded.py; a fresh
-    # kube-apiserver answers a watch from an old resourceVersion from storage instead.)
+    # (A version etcd still holds is replayed, not refused; 410 Gone from this API server
+    # after a compaction, and the relist after it: tests/runtime/test_watch_gone.py.)
     store.close()
 
 

@@ -5,6 +5,7 @@ pods/status)."""
 
 from __future__ import annotations
 
+import base64
 import signal
 import subprocess
 import time
@@ -27,6 +28,7 @@ class ControlPlane:
     kubeconfig: Path
     procs: list[subprocess.Popen[bytes]]
     log_dir: Path
+    etcd_url: str = ""
 
     def api(self) -> object:
         from kubernetes import client, config
@@ -35,6 +37,17 @@ class ControlPlane:
         config.load_kube_config(config_file=str(self.kubeconfig),
                                 client_configuration=configuration)
         return client.ApiClient(configuration)
+
+    def compact_etcd(self) -> int:
+        """Compact etcd up to its current revision (through etcd's own HTTP gateway), so
+        every older resourceVersion is gone; returns that revision."""
+        reply = httpx.post(f"{self.etcd_url}/v3/kv/range",
+                           json={"key": base64.b64encode(b"/").decode()}, timeout=10)
+        revision = int(reply.json()["header"]["revision"])
+        httpx.post(f"{self.etcd_url}/v3/kv/compaction",
+                   json={"revision": revision, "physical": True}, timeout=30
+                   ).raise_for_status()
+        return revision
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
@@ -63,7 +76,8 @@ def _wait(url: str, headers: dict[str, str], proc: subprocess.Popen[bytes], log:
     raise RuntimeError(f"{url} did not answer: {log.read_text()[-3000:]}")
 
 
-def start_control_plane(tmp: Path) -> ControlPlane:
+def start_control_plane(tmp: Path, extra_args: tuple[str, ...] = ()) -> ControlPlane:
+    """etcd and kube-apiserver on free loopback ports; `extra_args` go to kube-apiserver."""
     etcd, apiserver = tool("etcd"), tool("kube-apiserver")
     tmp.mkdir(parents=True, exist_ok=True)
     subprocess.run(["openssl", "genrsa", "-out", str(tmp / "sa.key"), "2048"], check=True,
@@ -86,7 +100,7 @@ def start_control_plane(tmp: Path) -> ControlPlane:
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True))
     plane = ControlPlane(f"https://127.0.0.1:{api_port}", TOKEN, tmp / "kubeconfig", procs,
-                         tmp)
+                         tmp, f"http://127.0.0.1:{client_port}")
     try:
         _wait(f"http://127.0.0.1:{client_port}/health", {}, procs[0], etcd_log)
         api_log = tmp / "kube-apiserver.log"
@@ -99,7 +113,7 @@ def start_control_plane(tmp: Path) -> ControlPlane:
                  f"--service-account-key-file={tmp / 'sa.pub'}",
                  f"--service-account-signing-key-file={tmp / 'sa.key'}",
                  f"--token-auth-file={tmp / 'tokens.csv'}", "--authorization-mode=RBAC",
-                 "--service-cluster-ip-range=10.0.0.0/24"],
+                 "--service-cluster-ip-range=10.0.0.0/24", *extra_args],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True))
         _wait(plane.url + "/api", {"Authorization": f"Bearer {TOKEN}"}, procs[1], api_log)

@@ -17,12 +17,12 @@ the artifact's contents. Ingesting an SBOM never deletes another one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..model import EdgeKind, NodeKind, NodeRef
+from ..model import Edge, EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
 
 _MANY_DOCUMENTS = 200  # above this, one listing of SBOM documents beats one read each
@@ -74,12 +74,14 @@ def sboms_for(store: GraphStore, digest: str) -> list[SbomInfo]:
     return sboms_for_many(store, [digest]).get(digest, [])
 
 
-def sboms_for_many(store: GraphStore, digests: Iterable[str]) -> dict[str, list[SbomInfo]]:
-    """`sboms_for` of many artifacts with a constant number of reads."""
+def sboms_for_many(store: GraphStore, digests: Iterable[str],
+                   describes: Sequence[Edge] | None = None) -> dict[str, list[SbomInfo]]:
+    """`sboms_for` of many artifacts with a constant number of reads; `describes`: their
+    DESCRIBES edges when the caller has read them already."""
     refs = [NodeRef(NodeKind.ARTIFACT, d) for d in sorted(set(digests))]
     if not refs:
         return {}
-    edges = store.edges([EdgeKind.DESCRIBES], dst=refs)
+    edges = store.edges([EdgeKind.DESCRIBES], dst=refs) if describes is None else describes
     keys = sorted({e.src.key for e in edges})
     nodes = store.get_many(NodeKind.SBOM, keys)
     if len(keys) > _MANY_DOCUMENTS:

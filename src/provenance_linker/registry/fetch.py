@@ -9,14 +9,12 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..documents import DocumentKind, Limits, load, sha256_of
 from ..errors import AmbiguousReference, InvalidDocument, NotFound, ProvenanceError, RegistryError
-from ..formats.oci_image import observation
 from ..graph.refs import ArtifactRef, resolve
 from ..ingest.contract import IngestOptions
-from ..ingest.orchestrator import Linker
 from ..model import NodeKind, NodeRef
 from ..store.interface import GraphStore
 from ..telemetry import events
@@ -25,6 +23,9 @@ from .client import Manifest, RegistryClient
 from .discovery import Discovered, discover, platforms
 from .evidence import EvidenceKind
 from .reference import ImageRef
+
+if TYPE_CHECKING:
+    from ..ingest.orchestrator import Linker
 
 EXPECTED_KIND: dict[EvidenceKind, frozenset[DocumentKind]] = {
     EvidenceKind.SIGNATURE: frozenset({DocumentKind.SIGNATURE}),
@@ -93,7 +94,17 @@ class ImageIngest:
         self.client = client
         self.options = options
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._linker = Linker(store, clock=self._clock)
+        self._linker_made: Linker | None = None
+
+    @property
+    def _linker(self) -> Linker:
+        """Made on first use: a re-fetch of unchanged evidence ingests nothing, and the
+        orchestrator and its parsers are most of this command's start-up imports."""
+        if self._linker_made is None:
+            from ..ingest.orchestrator import Linker
+
+            self._linker_made = Linker(self.store, clock=self._clock)
+        return self._linker_made
 
     def run(self, refs: Sequence[ImageRef]) -> list[ImageResult]:
         workers = max(1, min(self.options.concurrency, len(refs)))
@@ -167,6 +178,8 @@ class ImageIngest:
         if known is not None and "media_type" in known.props and (
                 ref.tag is None or current == ref.digest):
             return
+        from ..formats.oci_image import observation  # only when there is news
+
         data = observation(ref.name, ref.tag, ref.digest, manifest.media_type,
                            self._clock().isoformat(), list(platforms(manifest))
                            if manifest.is_index else [])

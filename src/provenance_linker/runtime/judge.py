@@ -12,8 +12,8 @@ from typing import Any
 
 from ..store.interface import GraphStore
 from ..trust.environment_policies import PolicyChoice, for_environment
-from ..trust.gather import Evidence, gather_many
-from ..trust.policy import CheckResult, Trust
+from ..trust.gather import SBOM, VULNERABILITIES, Evidence, gather_many
+from ..trust.policy import CheckResult, Trust, evidence_read
 from ..trust.trust_store import TrustStore
 from . import quarantine as q
 
@@ -81,8 +81,15 @@ class Judge:
     def judge_many(self, wanted: Iterable[tuple[str, str | None]]
                    ) -> dict[tuple[str, str | None], Verdict]:
         pairs = sorted(set(wanted), key=lambda p: (p[0], p[1] or ""))
-        evidence = gather_many(self.store, {d for d, _ in pairs})
+        evidence = gather_many(self.store, {d for d, _ in pairs},
+                               self._parts({env for _, env in pairs}))
         return {(d, env): self._verdict(evidence[d], env) for d, env in pairs}
+
+    def _parts(self, environments: set[str | None]) -> frozenset[str]:
+        """The evidence the environments' policies read, and what quarantine matches on."""
+        parts = frozenset().union(*(evidence_read(self.policy(env).check)
+                                    for env in environments))
+        return parts | {SBOM, VULNERABILITIES} if self.quarantine() else parts
 
     def _verdict(self, evidence: Evidence, environment: str | None) -> Verdict:
         digest = evidence.digest

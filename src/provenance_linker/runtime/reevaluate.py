@@ -141,7 +141,10 @@ def reevaluate_running(store: GraphStore, digests: Iterable[str] | None,
                 dirty.add(name)
     verdicts = judge.judge_many((run.digest, run.environment) for run in runs)
     changes: list[dict[str, Any]] = []
-    log = get_logger(component=events.COMPONENT_VERIFIER)
+    counted: dict[tuple[str, str], int] = {}
+    # Bound once for this call: the lazy proxy would bind again for each of thousands of
+    # events.
+    log = get_logger(component=events.COMPONENT_VERIFIER).bind()
     for run in runs:
         env = run.environment
         verdict = verdicts[(run.digest, env)]
@@ -155,11 +158,13 @@ def reevaluate_running(store: GraphStore, digests: Iterable[str] | None,
                       "environment": env, "old": old.get("result"), "new": verdict.result,
                       "failed": list(verdict.failed), "cause": cause}
             log.warning(events.VERDICT_CHANGED, **change)
-            metrics.verdict_changes_total.labels(env or "", verdict.result).inc()
+            counted[(env or "", verdict.result)] = counted.get((env or "", verdict.result), 0) + 1
             changes.append(change)
         if old != new:
             table[slot] = new
             dirty.add(env or "")
+    for (env_name, result), count in counted.items():
+        metrics.verdict_changes_total.labels(env_name, result).inc(count)
     for env in sorted(dirty):
         store.put_record(COLLECTION, env, {"verdicts": stored[env]})
     if changes:

@@ -2,7 +2,8 @@
 `kubernetes` client, and keep the store's workload facts equal to the cluster.
 
 One thread per resource lists (remembering `resourceVersion`), then watches from it with
-bookmarks; a `410 Gone` (the version is too old) relists, any other failure reconnects
+bookmarks; a `410 Gone` (the version is too old) or any other error status the API
+server answers the watch with relists, any other failure (network) reconnects
 with capped exponential backoff from the last version seen, so nothing is lost or
 counted twice (facts are idempotent: a relist compares, it does not append). The main
 loop applies events to `ClusterState` and flushes changed workloads through `Recorder`.
@@ -72,7 +73,11 @@ def _list_functions(api: Any) -> dict[str, Callable[..., Any]]:
 
 
 class _Gone(Exception):
-    """The watch's resourceVersion is too old (410): relist."""
+    """The API server cannot resume the watch from this resourceVersion: relist."""
+
+    def __init__(self, code: Any = 410, message: Any = None) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
 
 
 class ResourceWatch(threading.Thread):
@@ -94,9 +99,10 @@ class ResourceWatch(threading.Thread):
                     self._list()
                 self._watch()
                 delay = self.options.backoff_initial
-            except _Gone:
+            except _Gone as gone:
                 metrics.cluster_watch_events_total.labels(self.resource, "RELIST").inc()
-                self.log.info(events.WATCH_RELIST, resource=self.resource)
+                self.log.info(events.WATCH_RELIST, resource=self.resource, code=gone.code,
+                              message=str(gone.message or "")[:300])
                 self.version = None
             except Exception as exc:  # network, API server restarts, bad answers
                 if self.stop.is_set():
@@ -132,9 +138,10 @@ class ResourceWatch(threading.Thread):
                 event = orjson.loads(line)
                 type_, obj = str(event.get("type")), event.get("object") or {}
                 if type_ == "ERROR":
-                    if obj.get("code") == 410:
-                        raise _Gone()
-                    raise RuntimeError(f"watch error: {obj.get('message')}")
+                    # 410: the version is compacted away. Any other error status (e.g.
+                    # 500 when etcd replays an event whose previous state was compacted)
+                    # would come back on every reconnect from this version: relist too.
+                    raise _Gone(obj.get("code"), obj.get("message"))
                 version = (obj.get("metadata") or {}).get("resourceVersion")
                 if version:
                     self.version = str(version)

@@ -417,13 +417,16 @@ class SqliteStore:
             base_params.append(doc)
         # Endpoint filters resolve to node ids first so the edge indexes are used.
         endpoint_filters: list[tuple[str, list[int]]] = []
+        known: dict[int, NodeRef] = {}  # the first filter's nodes, by id
         for column, endpoint_refs in (("e.src", src), ("e.dst", dst)):
             if endpoint_refs:
-                ids = list(node_ids(conn, {(str(r.kind), r.key) for r in endpoint_refs})
-                           .values())
-                if not ids:
+                found = node_ids(conn, {(str(r.kind), r.key) for r in endpoint_refs})
+                if not found:
                     return []
-                endpoint_filters.append((column, ids))
+                if not endpoint_filters:
+                    known = {i: NodeRef(_NODE_KINDS[kind], key)
+                             for (kind, key), i in found.items()}
+                endpoint_filters.append((column, list(found.values())))
         results: list[Edge] = []
         with timed_query("edges", self.backend):
             if not endpoint_filters:
@@ -433,9 +436,9 @@ class SqliteStore:
             column, ids = endpoint_filters[0]
             rest = endpoint_filters[1:]
             # Without statistics the planner prefers the kind index, scanning every edge
-            # of that kind; the endpoint's (node, kind) index is the precise one.
-            select = self._EDGE_SELECT.replace(
-                "FROM edges e ", f"FROM edges e INDEXED BY {self._ENDPOINT_INDEX[column]} ")
+            # of that kind; the endpoint's (node, kind) index is the precise one. The
+            # filtered endpoint is known by id already: no join to its node row.
+            select = self._FILTERED_SELECT[column].format(index=self._ENDPOINT_INDEX[column])
             for chunk in chunks(ids):
                 where = [*base_where, f"{column} IN ({','.join('?' * len(chunk))})"]
                 params = [*base_params, *chunk]
@@ -443,8 +446,24 @@ class SqliteStore:
                     where.append(f"{other_column} IN ({','.join('?' * len(other_ids))})")
                     params += other_ids
                 sql = select + " WHERE " + " AND ".join(where) + " ORDER BY e.id"
-                results += [self._edge(r) for r in conn.execute(sql, params)]
+                rows = conn.execute(sql, params)
+                if column == "e.src":
+                    results += [Edge(_EDGE_KINDS[k], known[s], NodeRef(_NODE_KINDS[dk], dkey),
+                                     loads(p), d) for k, s, dk, dkey, p, d in rows]
+                else:
+                    results += [Edge(_EDGE_KINDS[k], NodeRef(_NODE_KINDS[sk], skey), known[t],
+                                     loads(p), d) for k, sk, skey, t, p, d in rows]
         return results
+
+    # The endpoint-filtered reads: the filtered endpoint's id instead of its node row.
+    _FILTERED_SELECT = {
+        "e.src": "SELECT e.kind, e.src, d.kind, d.key, e.props, doc.digest "
+                 "FROM edges e INDEXED BY {index} JOIN nodes d ON d.id = e.dst "
+                 "JOIN documents doc ON doc.id = e.doc_id",
+        "e.dst": "SELECT e.kind, s.kind, s.key, e.dst, e.props, doc.digest "
+                 "FROM edges e INDEXED BY {index} JOIN nodes s ON s.id = e.src "
+                 "JOIN documents doc ON doc.id = e.doc_id",
+    }
 
     # UNIQUE (src, kind, dst, doc_id) in 0001_graph.sql, and edges_dst (dst, kind).
     _ENDPOINT_INDEX = {"e.src": "sqlite_autoindex_edges_1", "e.dst": "edges_dst"}

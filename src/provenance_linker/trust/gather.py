@@ -24,16 +24,30 @@ class Evidence:
     load_packages: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
 
 
+# The parts of an artifact's evidence; a policy names the ones its checks read
+# (`trust.policy.evidence_read`), and the verdict paths gather only those.
+SIGNATURES, BUILDS, SBOM, VULNERABILITIES = "signatures", "builds", "sbom", "vulnerabilities"
+ALL_PARTS = frozenset({SIGNATURES, BUILDS, SBOM, VULNERABILITIES})
+
+
 def gather(store: GraphStore, digest: str) -> Evidence:
     return gather_many(store, [digest])[digest]
 
 
-def gather_many(store: GraphStore, digests: Iterable[str]) -> dict[str, Evidence]:
+def gather_many(store: GraphStore, digests: Iterable[str],
+                parts: frozenset[str] = ALL_PARTS) -> dict[str, Evidence]:
     """The evidence of many artifacts with a constant number of reads (re-evaluation
-    judges thousands at once)."""
+    judges thousands at once). A part not in `parts` is not read and stays empty
+    (vulnerabilities need the current SBOM, so they bring it)."""
     wanted = sorted(set(digests))
     arts = [NodeRef(NodeKind.ARTIFACT, d) for d in wanted]
-    signed = store.edges([EdgeKind.SIGNS, EdgeKind.ATTESTS], dst=arts) if arts else []
+    want_sbom = SBOM in parts or VULNERABILITIES in parts
+    # The edges into the artifacts, signatures' and SBOMs' alike, in one read.
+    kinds = [*((EdgeKind.SIGNS, EdgeKind.ATTESTS) if SIGNATURES in parts else ()),
+             *((EdgeKind.DESCRIBES,) if want_sbom else ())]
+    incoming = store.edges(kinds, dst=arts) if arts and kinds else []
+    signed = [e for e in incoming if e.kind != EdgeKind.DESCRIBES]
+    describes = [e for e in incoming if e.kind == EdgeKind.DESCRIBES]
     signer_nodes: dict[tuple[NodeKind, str], dict[str, Any]] = {}
     for kind in (NodeKind.SIGNATURE, NodeKind.ATTESTATION):
         keys = sorted({e.src.key for e in signed if e.src.kind == kind})
@@ -44,7 +58,7 @@ def gather_many(store: GraphStore, digests: Iterable[str]) -> dict[str, Evidence
         found = signer_nodes.get((e.src.kind, e.src.key))
         if found is not None:
             signatures.setdefault(e.dst.key, {})[(str(e.src.kind), e.src.key)] = found
-    built = store.edges([EdgeKind.BUILT_BY], src=arts) if arts else []
+    built = store.edges([EdgeKind.BUILT_BY], src=arts) if arts and BUILDS in parts else []
     verified: dict[str, dict[str, bool]] = {}
     for e in built:
         per = verified.setdefault(e.src.key, {})
@@ -59,8 +73,10 @@ def gather_many(store: GraphStore, digests: Iterable[str]) -> dict[str, Evidence
     for e in from_edges:
         if e.dst.key in sources:
             sources_of.setdefault(e.src.key, []).append(dict(sources[e.dst.key].props))
-    current = {d: infos[0] for d, infos in sboms_for_many(store, wanted).items() if infos}
-    vulns = _vulnerabilities_many(store, {d: s.digest for d, s in current.items()})
+    current = {d: infos[0] for d, infos in sboms_for_many(store, wanted, describes).items()
+               if infos} if want_sbom else {}
+    vulns = _vulnerabilities_many(store, {d: s.digest for d, s in current.items()}) \
+        if VULNERABILITIES in parts else {}
     out: dict[str, Evidence] = {}
     for d in wanted:
         builds: list[dict[str, Any]] = []

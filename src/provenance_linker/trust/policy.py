@@ -19,7 +19,7 @@ import yaml
 from ..errors import ConfigError, InvalidDocument
 from ..formats.failures import reject_lone_surrogates
 from ..formats.license_expressions import denial, parse, validate_ids
-from .gather import Evidence
+from .gather import ALL_PARTS, BUILDS, SBOM, SIGNATURES, VULNERABILITIES, Evidence
 from .keys import TrustedIdentity, TrustedKey
 
 SEVERITIES = ("none", "low", "medium", "high", "critical")
@@ -265,6 +265,27 @@ class AnyOf:
         passed = [r.check for r in results if r.passed]
         return CheckResult(self.name, bool(passed), "passed: " + ", ".join(passed) if passed
                            else "none passed", children=results)
+
+
+# The evidence each check reads (`trust.gather` parts): the verdict paths gather only
+# what their policies read. A check not listed here is given everything.
+_READS: dict[type, frozenset[str]] = {
+    SignedBy: frozenset({SIGNATURES}),
+    ProvenanceFrom: frozenset({BUILDS}),
+    SbomPresent: frozenset({SBOM}),
+    NoMaliciousPackages: frozenset({VULNERABILITIES}),
+    NoVulnerabilities: frozenset({VULNERABILITIES}),
+    LicensesAllowed: frozenset({SBOM}),  # its packages are those of the current SBOM
+    SignatureMaxAge: frozenset({SIGNATURES}),
+    UnsafeAlwaysPass: frozenset(),
+}
+
+
+def evidence_read(check: Check) -> frozenset[str]:
+    """The parts of an artifact's evidence that judging it by `check` reads."""
+    if isinstance(check, AllOf | AnyOf):
+        return frozenset().union(*(evidence_read(c) for c in check.checks))
+    return _READS.get(type(check), ALL_PARTS)
 
 
 DEFAULT_POLICY = """\
