@@ -4,6 +4,8 @@
 # repository. syft and trivy are Go programs: scripts/go-tools.sh builds them.
 # Prints nothing for a tool already installed; exits non-zero if an install fails.
 # Usage: scripts/sbom-tools.sh [cdxgen] [cyclonedx-py]   (no arguments: both)
+#        scripts/sbom-tools.sh --check   exit 0 when all four generators (with syft and
+#        trivy) are cached, 1 otherwise; installs nothing (scripts/test.sh asks this)
 set -euo pipefail
 TOOLS=${PROVENANCE_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/provenance-linker/tools/bin}
 ROOT=$(dirname "$TOOLS")
@@ -40,6 +42,10 @@ install_cyclonedx_py() {
   ln -sfn "../cyclonedx-py/$CYCLONEDX_PY_VERSION/bin/cyclonedx-py" "$TOOLS/cyclonedx-py"
 }
 
+if [ "${1:-}" = --check ]; then
+  for t in syft trivy cdxgen cyclonedx-py; do [ -x "$TOOLS/$t" ] || exit 1; done
+  exit 0
+fi
 tools=("$@")
 [ ${#tools[@]} -gt 0 ] || tools=(cdxgen cyclonedx-py)
 for t in "${tools[@]}"; do

@@ -225,3 +225,15 @@ def test_a_re_ingest_repeats_the_first_ingest_warnings(db: GraphStore) -> None:
     assert first.warnings
     again = ingest(db, app_cdx(), "app.cdx.json")
     assert again.created is False and again.warnings == first.warnings
+
+
+def test_syft_cyclonedx_xml_image_links_to_its_digest(db: GraphStore) -> None:
+    xml = ('<?xml version="1.0" encoding="UTF-8"?>'
+           '<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1"><metadata>'
+           '<component bom-ref="img" type="container"><name>127.0.0.1:5000/app</name>'
+           f'<version>{IMAGE}</version></component></metadata><components>'
+           '<component bom-ref="a" type="library"><name>base-files</name>'
+           '<version>12.4</version><purl>pkg:deb/debian/base-files@12.4?arch=amd64</purl>'
+           '</component></components></bom>')
+    report = ingest(db, xml.encode(), "syft.cdx.xml")
+    assert report.summary["subject"] == IMAGE

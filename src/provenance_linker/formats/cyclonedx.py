@@ -132,13 +132,19 @@ def _supplier(component: dict[str, Any]) -> str | None:
     return _str(component.get("publisher")) or _str(component.get("author"))
 
 
+def version_digest(type_: str | None, version: str | None) -> tuple[str | None, str | None]:
+    """(version, digest) of a subject: syft writes the digest of an image (or file) it
+    scanned by digest as the subject's version, with no hash or purl."""
+    if version and type_ in _DIGEST_VERSIONED and _SHA256.fullmatch(version.lower()):
+        return None, version.lower()
+    return version, None
+
+
 def _subject(root: dict[str, Any]) -> Subject:
     digests = tuple(f"sha256:{v}" for alg, v in _hashes(root.get("hashes")) if alg == "SHA-256")
     version, type_ = _str(root.get("version")), _str(root.get("type"))
-    if version and type_ in _DIGEST_VERSIONED and _SHA256.fullmatch(version.lower()):
-        # syft writes an image's (or file's) digest as its version, with no hash or purl
-        digests = (*digests, version.lower())
-        version = None
+    version, digest = version_digest(type_, version)
+    digests = (*digests, digest) if digest else digests
     return Subject(ref=_str(root.get("bom-ref")), name=_str(root.get("name")),
                    version=version, purl=_str(root.get("purl")), digests=digests, type=type_)
 
