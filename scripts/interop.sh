@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 nice -n 10 ./scripts/go-tools.sh crane registry syft trivy
 ./scripts/sbom-tools.sh
 if [ "${1:-}" = --fixtures ]; then
-  exec .venv/bin/python -m tests.interop.generators.make_fixtures
+  shift
+  exec .venv/bin/python -m tests.interop.generators.make_fixtures "$@"
 fi
 export PROVENANCE_CORPUS=${PROVENANCE_CORPUS:-$(cd .. && pwd)/shared/corpus}
 exec .venv/bin/python -m pytest tests/interop/generators tests/unit/test_generator_fixtures.py "$@"

@@ -1,4 +1,5 @@
-"""Regenerate tests/fixtures/generators/ from the real generators (`make interop-fixtures`).
+"""Regenerate tests/fixtures/generators/ from the real generators (`make interop-fixtures`;
+`python -m tests.interop.generators.make_fixtures [GENERATOR ...]` for some of them).
 
 Builds the suite's targets, runs the generators for FIXTURES, and scrubs what belongs to
 the generating machine or moment (the targets' temporary paths, the registry's port,
@@ -37,6 +38,7 @@ def wanted(case: Case) -> bool:
 
 def scrub(text: str, targets: Targets, root: Path, registry: str) -> str:
     text = text.replace(str(root), "/targets").replace(registry, "127.0.0.1:5000")
+    text = text.replace(registry.replace(":", "%3A"), "127.0.0.1%3A5000")  # in purls
     text = text.replace(str(Path.home()), "/home/builder")
     text = _TIMESTAMP.sub("2026-01-01T00:00:00Z", text)
     seen: dict[str, str] = {}  # each UUID its own stand-in: trivy's bom-refs are UUIDs
@@ -47,11 +49,17 @@ def scrub(text: str, targets: Targets, root: Path, registry: str) -> str:
     return _UUID.sub(stand_in, text)
 
 
-def main() -> int:
-    missing = missing_tools()
+def main(argv: list[str]) -> int:
+    """Regenerate every fixture, or (arguments) only those of the named generators."""
+    only = set(argv)
+    missing = [t for t in missing_tools() if not only or t in only]
     if missing:
         print(f"error: SBOM generators not cached: {', '.join(missing)}", file=sys.stderr)
         return 1
+
+    def chosen(case: Case) -> bool:
+        return wanted(case) and (not only or case.generator in only)
+
     with tempfile.TemporaryDirectory(prefix="interop-") as tmp:
         root = Path(tmp)
         registry = start_distribution(root / "registry")
@@ -63,21 +71,27 @@ def main() -> int:
             image, digest, layout = build_image(root, registry.host, dpkg, venv, gobin)
             targets = Targets(venv=venv, npm=npm, gomod=gomod, gobin=gobin, dpkg=dpkg,
                               jar=find_jar(), layout=layout, image=image, image_digest=digest)
-            made = generate_all(targets, root / "sboms", root / "work", wanted)
+            made = generate_all(targets, root / "sboms", root / "work", chosen)
         finally:
             registry.stop()
-        shutil.rmtree(FIXTURES, ignore_errors=True)
+        listing = FIXTURES / "targets.json"
+        if only and listing.is_file() and json.loads(listing.read_text())["image_digest"] != digest:
+            print("error: the image differs from the fixtures' one: regenerate them all",
+                  file=sys.stderr)
+            return 1
+        for generator in only or {c.generator for c in PLAN}:
+            shutil.rmtree(FIXTURES / generator, ignore_errors=True)
         for case, path in sorted(made.items(), key=lambda item: item[0].name):
             dest = FIXTURES / case.name
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(scrub(path.read_text(encoding="utf-8"), targets, root,
                                   registry.host), encoding="utf-8")
+        written = sorted(f"{p.parent.name}/{p.name}" for p in FIXTURES.glob("*/*"))
         (FIXTURES / "targets.json").write_text(json.dumps(
-            {"image_digest": digest, "cases": [c.name for c in PLAN if wanted(c)]},
-            indent=2) + "\n")
+            {"image_digest": digest, "cases": written}, indent=2) + "\n")
     print(f"wrote {len(made)} SBOMs to {FIXTURES.relative_to(ROOT)}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
