@@ -102,8 +102,9 @@ def simple_purl(value: str) -> ParsedPurl | None:
     if match is None:
         return None
     type_, namespace, name, version = match.groups()
-    if version and version.startswith("0:") and type_ in _EPOCH_TYPES:
-        return None  # an explicit epoch 0 is dropped from the identity: the full path does it
+    if version and ((version.startswith("0:") and type_ in _EPOCH_TYPES)
+                    or (type_ == "golang" and not version.startswith("v"))):
+        return None  # identity() changes these versions: the full path does it
     # Nothing here for identity() to change: the key is the canonical form.
     return ParsedPurl(canonical=value, type=type_, namespace=namespace.rstrip("/") or None,
                       name=name, version=version or None, qualifiers={}, subpath=None,
@@ -121,7 +122,12 @@ _IDENTITY_QUALIFIERS: dict[str, dict[str, str | None]] = {
 
 def identity_version(type_: str, version: str | None, qualifiers: dict[str, str]) -> str | None:
     """The version as the ecosystem compares it: a dpkg/rpm `epoch=` qualifier becomes the
-    `epoch:` prefix (epoch 0 is the same as none, and is dropped)."""
+    `epoch:` prefix (epoch 0 is the same as none, and is dropped); a Go version gets its `v`."""
+    if version and type_ == "golang":
+        # Go versions are "v1.2.3"; the toolchain (stdlib) is written 1.26.8 (syft),
+        # v1.26.8 (trivy) or go1.26.8 (go version)
+        bare = version.removeprefix("go")
+        return f"v{bare}" if bare[:1].isdigit() else version
     if not version or type_ not in _EPOCH_TYPES:
         return version
     epoch, sep, rest = version.partition(":")

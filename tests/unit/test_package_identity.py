@@ -84,6 +84,8 @@ def test_epoch_qualifier_version_is_matched_as_the_system_has_it(db: GraphStore)
     ("pkg:deb/debian/libc6@2.36-9+deb12u7?arch=amd64&distro=debian-12&upstream=glibc",
      "pkg:deb/debian/libc6@2.36-9+deb12u7?arch=amd64&distro=debian-12.7"),
     ("pkg:maven/org.yaml/snakeyaml@2.2?type=jar", "pkg:maven/org.yaml/snakeyaml@2.2"),
+    ("pkg:golang/stdlib@1.26.8", "pkg:golang/stdlib@v1.26.8"),
+    ("pkg:golang/stdlib@go1.26.8", "pkg:golang/stdlib@v1.26.8"),
 ])
 def test_two_generators_name_one_package(db: GraphStore, one: str, other: str) -> None:
     ingest(db, cdx("a", [one]), "a.cdx.json")

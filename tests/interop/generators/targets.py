@@ -6,7 +6,8 @@
   tree, cached when scripts/sbom-tools.sh installed it);
 - a Go module tree and the binary `go build` makes of it (modules from the module cache,
   GOPROXY=off);
-- a Debian package database: this machine's /var/lib/dpkg/status and /etc/os-release;
+- a Debian package database: this machine's /var/lib/dpkg/status, /etc/os-release and
+  /etc/debian_version;
 - a jar from the Maven cache (~/.m2);
 - an image of the above (its package database cut to IMAGE_DEBS packages) pushed with
   crane to a loopback registry, and the same image in an OCI layout (`crane pull --format
@@ -54,6 +55,7 @@ JAR_CANDIDATES = ("commons-lang/commons-lang/2.6/commons-lang-2.6.jar",
                   "net/java/dev/jna/jna/5.15.0/jna-5.15.0.jar")
 TIMEOUT = 900
 IMAGE_DEBS = 60
+OS_FILES = ("os-release", "debian_version")  # trivy detects Debian by debian_version
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,8 @@ def build_dpkg(root: Path) -> Path:
     (system / "var/lib/dpkg").mkdir(parents=True)
     (system / "etc").mkdir()
     shutil.copyfile("/var/lib/dpkg/status", system / "var/lib/dpkg/status")
-    shutil.copyfile("/etc/os-release", system / "etc/os-release")
+    for name in OS_FILES:
+        shutil.copyfile(f"/etc/{name}", system / "etc" / name)
     return system
 
 
@@ -190,7 +193,8 @@ def build_image(root: Path, registry_host: str, dpkg: Path, venv: Path,
     (system / "etc").mkdir()
     stanzas = (dpkg / "var/lib/dpkg/status").read_text(encoding="utf-8").split("\n\n")
     (system / "var/lib/dpkg/status").write_text("\n\n".join(stanzas[:IMAGE_DEBS]) + "\n")
-    shutil.copyfile(dpkg / "etc/os-release", system / "etc/os-release")
+    for name in OS_FILES:
+        shutil.copyfile(dpkg / "etc" / name, system / "etc" / name)
     layers = [
         _layer(root / "os.tar", _files(system, "")),
         _layer(root / "python.tar", _files(site, f"usr/local/lib/{python}/site-packages")),
