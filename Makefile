@@ -1,5 +1,5 @@
 # The two commands of README.md.
-.PHONY: demo test setup lint bench screenshots
+.PHONY: demo test setup lint bench screenshots interop interop-fixtures
 demo:            ## set up, then ingest the bundled sample dataset and answer questions
 	@./scripts/demo.sh
 test:            ## set up everything (packages, services), then lint, type-check and test
@@ -10,3 +10,7 @@ bench:           ## run the benchmarks and print their numbers
 	@./scripts/bench.sh
 screenshots:     ## regenerate docs/screenshots from the explorer's browser tests
 	@./scripts/build-ui.sh && PROVENANCE_SCREENSHOTS=docs/screenshots .venv/bin/python -m pytest tests/ui -q -p no:cacheprovider
+interop:         ## build the SBOM generators (cached), then run the generator interop suite
+	@./scripts/interop.sh
+interop-fixtures: ## regenerate tests/fixtures/generators from the real generators
+	@./scripts/interop.sh --fixtures

@@ -1,9 +1,17 @@
-"""Package URLs: canonical form (packageurl-python) and ecosystem-qualified names."""
+"""Package URLs: canonical form (packageurl-python), package identity, ecosystem names.
+
+Package identity (docs/sbom-formats.md, "Package identity") is the one rule that decides
+when two generators name the same package: type, namespace, name and version after the
+ecosystem's own normalisation, plus the qualifiers that select a different artifact
+(Maven `classifier`/`type`). Every other qualifier (`arch`, `distro`, `upstream`,
+`repository_url`, …) is kept as a property of the package, not part of its key; a
+Debian/rpm `epoch=` qualifier moves into the version (`1:3.8-4`), as dpkg and rpm write it.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from packageurl import PackageURL
@@ -44,6 +52,9 @@ class ParsedPurl:
     version: str | None
     qualifiers: dict[str, str]
     subpath: str | None
+    # The Package key (identity rule above) and the version it carries; see identity().
+    key: str = field(default="", compare=False)
+    key_version: str | None = field(default=None, compare=False)
 
     @property
     def ecosystem(self) -> str:
@@ -58,6 +69,8 @@ def package_name(type_: str, namespace: str | None, name: str) -> str:
     """The name advisories use for the package in its ecosystem (OSV conventions)."""
     if type_ == "pypi":
         return _PEP503.sub("-", name).lower()
+    if type_ == "golang":  # compared case-insensitively (see identity())
+        return f"{namespace}/{name}".lower() if namespace else name.lower()
     if type_ == "maven":
         return f"{namespace}:{name}" if namespace else name
     if type_ == "npm":
@@ -89,8 +102,59 @@ def simple_purl(value: str) -> ParsedPurl | None:
     if match is None:
         return None
     type_, namespace, name, version = match.groups()
+    if version and ((version.startswith("0:") and type_ in _EPOCH_TYPES)
+                    or (type_ == "golang" and not version.startswith("v"))):
+        return None  # identity() changes these versions: the full path does it
+    # Nothing here for identity() to change: the key is the canonical form.
     return ParsedPurl(canonical=value, type=type_, namespace=namespace.rstrip("/") or None,
-                      name=name, version=version or None, qualifiers={}, subpath=None)
+                      name=name, version=version or None, qualifiers={}, subpath=None,
+                      key=value, key_version=version or None)
+
+
+# Identity rule, one definition. Types whose versions carry a dpkg/rpm epoch:
+_EPOCH_TYPES = frozenset({"deb", "rpm"})
+# Qualifiers that name a different artifact of the same package version (type: default).
+_IDENTITY_QUALIFIERS: dict[str, dict[str, str | None]] = {
+    "maven": {"classifier": None, "type": "jar"},
+    "conan": {"user": None, "channel": None},
+}
+
+
+def identity_version(type_: str, version: str | None, qualifiers: dict[str, str]) -> str | None:
+    """The version as the ecosystem compares it: a dpkg/rpm `epoch=` qualifier becomes the
+    `epoch:` prefix (epoch 0 is the same as none, and is dropped); a Go version gets its `v`."""
+    if version and type_ == "golang":
+        # Go versions are "v1.2.3"; the toolchain (stdlib) is written 1.26.8 (syft),
+        # v1.26.8 (trivy) or go1.26.8 (go version)
+        bare = version.removeprefix("go")
+        return f"v{bare}" if bare[:1].isdigit() else version
+    if not version or type_ not in _EPOCH_TYPES:
+        return version
+    epoch, sep, rest = version.partition(":")
+    if sep and epoch.isdigit():
+        return rest if int(epoch) == 0 else version
+    epoch = qualifiers.get("epoch", "").strip()
+    if epoch.isdigit() and int(epoch) != 0:
+        return f"{int(epoch)}:{version}"
+    return version
+
+
+def identity(type_: str, namespace: str | None, name: str, version: str | None,
+             qualifiers: dict[str, str], subpath: str | None) -> str:
+    """The Package key: one package across generators (docs/sbom-formats.md)."""
+    if type_ == "pypi":
+        name = _PEP503.sub("-", name).lower()  # PEP 503: boolean.py ≡ boolean-py ≡ Boolean_Py
+    elif type_ == "golang":
+        # Go refuses a build list with two module paths that differ only in case, and trivy
+        # writes them lower-cased: compare them without case.
+        namespace, name = (namespace.lower() if namespace else None), name.lower()
+    version = identity_version(type_, version, qualifiers)
+    kept = {k: v for k, v in sorted(qualifiers.items())
+            if k in _IDENTITY_QUALIFIERS.get(type_, {})
+            and v != _IDENTITY_QUALIFIERS[type_][k]}
+    # packageurl-python writes it: the key of a purl that needs no change is its canonical form
+    return PackageURL(type=type_, namespace=namespace, name=name, version=version,
+                      qualifiers=kept or None, subpath=subpath).to_string()
 
 
 @lru_cache(maxsize=262_144)
@@ -102,16 +166,24 @@ def parse_purl(value: str) -> ParsedPurl:
         purl = PackageURL.from_string(value.strip())
     except ValueError as exc:
         raise PurlError(f"invalid purl {value!r}: {exc}") from exc
-    qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+    qualifiers = dict(purl.qualifiers) if isinstance(purl.qualifiers, dict) else {}
+    namespace, version, subpath = purl.namespace or None, purl.version or None, purl.subpath
     return ParsedPurl(
         canonical=purl.to_string(),
         type=purl.type,
-        namespace=purl.namespace or None,
+        namespace=namespace,
         name=purl.name,
-        version=purl.version or None,
-        qualifiers=dict(qualifiers),
-        subpath=purl.subpath or None,
+        version=version,
+        qualifiers=qualifiers,
+        subpath=subpath or None,
+        key=identity(purl.type, namespace, purl.name, version, qualifiers, subpath or None),
+        key_version=identity_version(purl.type, version, qualifiers),
     )
+
+
+def package_key(value: str) -> str:
+    """The Package key of a purl as anyone writes it (raises PurlError)."""
+    return parse_purl(value).key
 
 
 def generic_purl(name: str, version: str | None, namespace: str | None = None) -> str:

@@ -67,5 +67,9 @@ def test_fast_path_takes_simple_purls(type_: str, namespace: list[str], name: st
     value = f"pkg:{type_}/{''.join(s + '/' for s in namespace)}{name}"
     value += f"@{version}" if version else ""
     fast = simple_purl(value)
+    if version and ((type_ == "golang" and not version.startswith("v"))
+                    or (type_ in ("deb", "rpm") and version.startswith("0:"))):
+        assert fast is None  # the package identity changes these versions (purls.identity)
+        return
     assert fast is not None
     assert fast == _reference(value)

@@ -8,10 +8,11 @@ reading.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..documents import Document
-from ..errors import InvalidDocument, LimitExceeded
+from ..errors import InvalidDocument, LimitExceeded, UnsupportedDocument
 from .base import Component, SbomRecord, Subject
 from .jsonio import loads
 from .limits import check_json_depth
@@ -21,6 +22,8 @@ from .shape import optional_array
 SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
 _HASH_NAMES = {"SHA-1", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512",
                "MD5", "BLAKE2b-256", "BLAKE2b-384", "BLAKE2b-512", "BLAKE3"}
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
+_DIGEST_VERSIONED = {"container", "file"}  # subjects whose version may be their digest
 
 
 def parse(document: Document, options: ParseOptions) -> SbomRecord:
@@ -42,6 +45,11 @@ def read_bom(bom: Any, where: str, options: ParseOptions, *,
     tree and needs it no more), so the tree and the record are not both held whole."""
     if not isinstance(bom, dict):
         raise InvalidDocument("CycloneDX BOM must be a JSON object", where=where)
+    spec_value = bom.get("specVersion")
+    if str(spec_value).strip().startswith("2"):  # drafts (cdxgen --spec-version 2) drop bomFormat
+        raise UnsupportedDocument(f"CycloneDX 2.0 is not supported (specVersion {spec_value!r})",
+                                  where=f"{where}: $.specVersion",
+                                  hint="write CycloneDX 1.6 (cdxgen: --spec-version 1.6)")
     if bom.get("bomFormat") != "CycloneDX":
         raise InvalidDocument(f"bomFormat is {bom.get('bomFormat')!r}, expected 'CycloneDX'",
                               where=f"{where}: $.bomFormat")
@@ -129,11 +137,21 @@ def _supplier(component: dict[str, Any]) -> str | None:
     return _str(component.get("publisher")) or _str(component.get("author"))
 
 
+def version_digest(type_: str | None, version: str | None) -> tuple[str | None, str | None]:
+    """(version, digest) of a subject: syft writes the digest of an image (or file) it
+    scanned by digest as the subject's version, with no hash or purl."""
+    if version and type_ in _DIGEST_VERSIONED and _SHA256.fullmatch(version.lower()):
+        return None, version.lower()
+    return version, None
+
+
 def _subject(root: dict[str, Any]) -> Subject:
     digests = tuple(f"sha256:{v}" for alg, v in _hashes(root.get("hashes")) if alg == "SHA-256")
+    version, type_ = _str(root.get("version")), _str(root.get("type"))
+    version, digest = version_digest(type_, version)
+    digests = (*digests, digest) if digest else digests
     return Subject(ref=_str(root.get("bom-ref")), name=_str(root.get("name")),
-                   version=_str(root.get("version")), purl=_str(root.get("purl")),
-                   digests=digests, type=_str(root.get("type")))
+                   version=version, purl=_str(root.get("purl")), digests=digests, type=type_)
 
 
 def _walk(components: list[Any], record: SbomRecord, parent: str | None, path: str,

@@ -15,7 +15,7 @@ from lxml import etree
 from ..documents import Document
 from ..errors import InvalidDocument, LimitExceeded
 from .base import Component, SbomRecord, Subject
-from .cyclonedx import _HASH_NAMES, SUPPORTED_VERSIONS
+from .cyclonedx import _HASH_NAMES, SUPPORTED_VERSIONS, version_digest
 from .options import ParseOptions
 from .xml_safety import local, parse_xml
 
@@ -118,10 +118,11 @@ def read_bom(root: Element, spec: str, where: str, options: ParseOptions) -> Sbo
         subject = _child(metadata, "component")
         if subject is not None:
             digests = tuple(f"sha256:{v}" for a, v in _hashes(subject) if a == "SHA-256")
+            version, digest = version_digest(subject.get("type"), _text(subject, "version"))
             record.subjects.append(Subject(
                 ref=subject.get("bom-ref"), name=_text(subject, "name"),
-                version=_text(subject, "version"), purl=_text(subject, "purl"),
-                digests=digests, type=subject.get("type")))
+                version=version, purl=_text(subject, "purl"),
+                digests=(*digests, digest) if digest else digests, type=subject.get("type")))
             record.name = _text(subject, "name")
             _walk(_children(_child(subject, "components"), "component"), record, None,
                   "/bom/metadata/component/components", 1, where, options)

@@ -8,8 +8,9 @@ what becomes what:
   subjects (like CycloneDX `metadata.component`); files and snippets are counted, not
   stored (a described file still gives the subject its SHA-256 digest);
 - CONTAINS / CONTAINED_BY between packages → contains; DEPENDS_ON, DEPENDENCY_OF, the
-  *_DEPENDENCY_OF family and STATIC/DYNAMIC_LINK → dependencies; from a subject, CONTAINS
-  and dependency relations make direct dependencies of the SBOM.
+  *_DEPENDENCY_OF family and STATIC/DYNAMIC_LINK → dependencies; from a subject, dependency
+  relations make direct dependencies of the SBOM, and so does CONTAINS of a package no
+  other package depends on (the top of what the subject contains).
 """
 
 from __future__ import annotations
@@ -210,12 +211,20 @@ def read_document(data: Any, where: str, options: ParseOptions) -> SbomRecord:
             licenses=_licenses(package), cpe=cpe, supplier=_supplier(package)))
 
     skipped = 0
+    # A subject CONTAINS every package of an image or directory (syft writes it for all):
+    # only those no other package depends on are direct; the rest are reached through
+    # the packages that depend on them.
+    depended = {dst for kind, src, dst in pairs
+                if kind == "DEPENDS_ON" and src in by_id and src not in described_set}
     for kind, src, dst in pairs:
         if dst not in by_id or dst in described_set or (
                 src not in by_id and src not in described_set):
             skipped += 1  # files, snippets, the document itself, other documents
-        elif src in described_set or kind == "DEPENDS_ON":
+        elif kind == "DEPENDS_ON":
             record.dependencies.append((src, dst))
+        elif src in described_set:
+            if dst not in depended:
+                record.dependencies.append((src, dst))
         else:
             record.contains.append((src, dst))
     record.dependency_entries = len({src for _, src, _ in pairs if src in by_id})

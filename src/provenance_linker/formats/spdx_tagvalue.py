@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..documents import Document
@@ -52,12 +53,40 @@ def parse(document: Document, options: ParseOptions) -> SbomRecord:
 
 
 def _tools_model(text: str) -> Any:
+    yacc: Any = importlib.import_module("ply.yacc")  # untyped
+    # Quiet: ply otherwise prints "Generating LALR tables" and writes table files.
+    return _tools_parser()(write_tables=False, debug=False, errorlog=yacc.NullLogger()).parse(text)
+
+
+@lru_cache(maxsize=1)
+def _tools_parser() -> Any:
+    """spdx-tools' tag-value parser, reading licence expressions with one shared licensing.
+
+    Its grammar action builds a new `license_expression` licensing (the whole SPDX license
+    list, about 30 ms and megabytes of garbage) for every licence field; this subclass
+    replaces only that action, with the same grammar rule, by spdx-tools' own shared
+    instance (the one its validator uses). The rest of the grammar is spdx-tools'."""
+    from license_expression import ExpressionError
+    from spdx_tools.common.spdx_licensing import spdx_licensing
     from spdx_tools.spdx.parser.tagvalue.parser import Parser
 
-    yacc: Any = importlib.import_module("ply.yacc")  # untyped
-    parser: Any = Parser
-    # Quiet: ply otherwise prints "Generating LALR tables" and writes table files.
-    return parser(write_tables=False, debug=False, errorlog=yacc.NullLogger()).parse(text)
+    base: Any = Parser
+    rule: str = base.p_license.__doc__
+
+    def p_license(self: Any, p: Any) -> None:
+        try:
+            p[0] = spdx_licensing.parse(p[1])
+        except ExpressionError as err:
+            message = f"Error while parsing license expression: {p[1]}"
+            if err.args:
+                message += f": {err.args[0]}"
+            self.current_element["logger"].append(message)
+
+    p_license.__doc__ = rule  # ply reads the grammar rule from the docstring
+    # and orders rules by their line (the first is the start symbol): keep the original's
+    p_license.__code__ = p_license.__code__.replace(
+        co_firstlineno=base.p_license.__code__.co_firstlineno)
+    return type("SharedLicensingParser", (base,), {"p_license": p_license})
 
 
 def _logical_lines(text: str, where: str) -> list[tuple[int, str, str]]:

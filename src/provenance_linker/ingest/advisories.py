@@ -95,7 +95,7 @@ def _matches(store: GraphStore, record: OsvRecord, vuln: NodeRef) -> list[Edge]:
                 if pkg.props.get("ecosystem") != base or not version:
                     continue
                 for m in match_entries(specs, version, commit_of(pkg.props),
-                                       release_of_purl(pkg.key)):
+                                       release_of_purl(pkg.key, pkg.props)):
                     edges.append(Edge(EdgeKind.AFFECTED_BY, pkg.ref, vuln,
                                       m.edge_props(version)))
     return edges

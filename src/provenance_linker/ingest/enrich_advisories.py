@@ -57,7 +57,7 @@ def match_new_packages(store: GraphStore, batch: Batch) -> Batch:
                     specs[0][1].ecosystem if specs else ""):
                 continue
             for m in match_entries(specs, version, commit_of(props),
-                                   release_of_purl(pkg_key)):
+                                   release_of_purl(pkg_key, props)):
                 marker = (pkg_key, m.vuln_id, edge.doc)
                 if marker in seen:
                     continue

@@ -27,6 +27,7 @@ from .deployments import build_deployments
 from .enrich_advisories import match_new_packages
 from .gcpause import gc_paused
 from .images import build_image
+from .relink import MAX_RECALLED_WARNINGS, link_stored_sbom, recalled_warnings
 from .vex import build_openvex, build_sbom_with_vex
 
 
@@ -125,10 +126,19 @@ class Linker:
         if existing is not None:
             if options.strict:  # strict mode validates whatever it is given
                 formats.parse(document, formats.ParseOptions(True, options.limits))
+            summary = dict(existing.meta.get("summary", {}))
+            warnings = recalled_warnings(existing)
+            if options.artifact is not None:
+                linked, said = link_stored_sbom(self.store, existing, options.artifact,
+                                                self._clock().isoformat(),
+                                                dict(options.actor or {}))
+                if linked is not None:
+                    summary["subject"] = linked
+                    warnings = [w for w in warnings if "pass --artifact" not in w]
+                warnings.append(said)
             return IngestReport(document.digest, document.name, str(document.kind),
                                 str(document.format), created=False,
-                                summary=dict(existing.meta.get("summary", {})),
-                                warnings=[])
+                                summary=summary, warnings=warnings)
         record = formats.parse(document, formats.ParseOptions(options.strict, options.limits))
         builder = builder_for(document.kind)
         if builder is None:
@@ -142,7 +152,10 @@ class Linker:
         batch = built.batch
         for enrich in self._enrichers:
             batch = enrich(self.store, batch)
-        meta = {**batch.document.meta, "summary": built.summary}
+        # The warnings are kept so that ingesting the same document again repeats them.
+        meta = {**batch.document.meta, "summary": built.summary,
+                "warnings": built.warnings[:MAX_RECALLED_WARNINGS],
+                "warning_count": len(built.warnings)}
         entry = {"action": "ingest", "document": document.digest, "name": document.name,
                  "kind": str(document.kind), "format": str(document.format),
                  "nodes": len(batch.nodes), "edges": len(batch.edges),

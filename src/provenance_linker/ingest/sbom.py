@@ -63,8 +63,10 @@ def _package(component: Component, summary: SbomSummary) -> Node:
         "purl_type": parsed.type,
         "ecosystem": parsed.ecosystem,
         "name": parsed.package_name,
-        "version": parsed.version or component.version,
+        "version": parsed.key_version or component.version,
     }
+    if parsed.qualifiers:  # arch, distro, upstream, …: properties, not identity (purls.py)
+        props["qualifiers"] = parsed.qualifiers
     if component.cpe:
         props["cpe"] = component.cpe
     if component.licenses:
@@ -75,7 +77,7 @@ def _package(component: Component, summary: SbomSummary) -> Node:
         props["hashes"] = {alg: value for alg, value in component.hashes}
     if component.type:
         props["component_type"] = component.type
-    return Node(NodeKind.PACKAGE, parsed.canonical, props)
+    return Node(NodeKind.PACKAGE, parsed.key, props)
 
 
 def _subject_digest(record: SbomRecord, artifact: ArtifactRef | None) -> tuple[str | None,
@@ -114,22 +116,39 @@ def _subject_packages(record: SbomRecord, listed: dict[str, Node], summary: Sbom
                               version=subject.version, purl=subject.purl, type=subject.type,
                               hashes=tuple(("SHA-256", d.removeprefix("sha256:"))
                                            for d in subject.digests))
-        node = _package(component, summary)
+        said = SbomSummary()
+        node = _package(component, said)
+        # a subject without a purl is usual (an image, a directory): not worth a warning
+        summary.warnings += [w for w in said.warnings if "has no purl" not in w]
         if node.key not in listed and node.key not in keys:
             nodes.append(node)
         keys.append(node.key)
     return keys
 
 
+# Components that are not packages: files are counted (as SPDX files are), operating
+# systems are named on the Sbom node; neither is a Package.
+FILE_TYPE = "file"
+OS_TYPE = "operating-system"
+# SHA-256 values that are not the digest of an artifact anyone ships: a Go module's is the
+# go.sum tree hash (h1:), not a file.
+_NOT_ARTIFACT_DIGESTS = frozenset({"golang"})
+
+
 def _component_digest(component: Component) -> str | None:
-    """The artifact a component names: its SHA-256, else an OCI purl's digest."""
-    digest = sha256_digest_or_none(component.hash_of("SHA-256"))
-    if digest is None and component.purl:
+    """The artifact a component names: an OCI purl's digest, else the SHA-256 of what it
+    ships (an image, a release file: what malicious-package advisories name)."""
+    parsed = None
+    if component.purl:
         try:
-            digest = sha256_digest_or_none(oci_digest(parse_purl(component.purl)))
+            parsed = parse_purl(component.purl)
         except PurlError:
-            digest = None
-    return digest
+            parsed = None
+    if parsed is not None:
+        digest = sha256_digest_or_none(oci_digest(parsed))
+        if digest is not None or parsed.type in _NOT_ARTIFACT_DIGESTS:
+            return digest
+    return sha256_digest_or_none(component.hash_of("SHA-256"))
 
 
 def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | None,
@@ -139,16 +158,18 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
                           files=record.counts.get("files", 0),
                           warnings=list(record.warnings))
     sbom = NodeRef(NodeKind.SBOM, document.digest)
+    skipped, systems = _not_packages(record, summary)
     packages, purl_of_ref = _packages(record, summary)
     refs = {key: NodeRef(NodeKind.PACKAGE, key) for key in packages}  # shared: less memory
     nodes: list[Node] = list(packages.values())
     edges: list[Edge] = [Edge(EdgeKind.LISTS, sbom, ref) for ref in refs.values()]
-    edges += _dependency_edges(record, sbom, refs, purl_of_ref, summary)
+    edges += _dependency_edges(record, sbom, refs, purl_of_ref, summary, skipped)
     edges += _contains_edges(record, refs, purl_of_ref, summary)
     _link_artifacts(record, refs, purl_of_ref, summary, nodes, edges)
     subject_digest = _link_subject(record, artifact, sbom, now, summary, nodes, edges)
     subject_packages = _subject_packages(record, packages, summary, nodes)
-    nodes.append(_sbom_node(record, document, subject_digest, summary, subject_packages))
+    nodes.append(_sbom_node(record, document, subject_digest, summary, subject_packages,
+                            systems))
     info = DocumentInfo(digest=document.digest, kind=str(document.kind),
                         format=str(document.format), name=document.name,
                         meta={"size": document.size})
@@ -157,10 +178,13 @@ def sbom_batch(record: SbomRecord, document: Document, artifact: ArtifactRef | N
 
 def _packages(record: SbomRecord, summary: SbomSummary
               ) -> tuple[dict[str, Node], dict[str, str]]:
-    """Package nodes by purl, and the purl of each component ref."""
+    """Package nodes by key, and the key of each component ref (files and operating
+    systems aside: see `_not_packages`)."""
     packages: dict[str, Node] = {}
     purl_of_ref: dict[str, str] = {}
     for component in record.components:
+        if component.type in (FILE_TYPE, OS_TYPE):
+            continue
         node = _package(component, summary)
         packages.setdefault(node.key, node)
         purl_of_ref[component.ref] = node.key
@@ -168,15 +192,58 @@ def _packages(record: SbomRecord, summary: SbomSummary
     return packages, purl_of_ref
 
 
+def _not_packages(record: SbomRecord, summary: SbomSummary) -> tuple[set[str], list[str]]:
+    """Refs of file and operating-system components, and the systems' names: a file is
+    counted, an operating system is named on the Sbom (`operating_systems`)."""
+    skipped: set[str] = set()
+    systems: list[str] = []
+    for component in record.components:
+        if component.type == FILE_TYPE:
+            summary.files += 1
+        elif component.type == OS_TYPE:
+            label = " ".join(p for p in (component.name, component.version) if p)
+            if label not in systems:
+                systems.append(label)
+        else:
+            continue
+        skipped.add(component.ref)
+    return skipped, systems
+
+
+def _lift_through(dependencies: list[tuple[str, str]], skipped: set[str],
+                  root_refs: set[str]) -> list[tuple[str, str]]:
+    """Dependencies with files and operating systems taken out: what an operating system
+    depends on (trivy: image -> debian -> each deb) belongs to whoever depends on the
+    system, the SBOM root when nothing does."""
+    parents: dict[str, list[str]] = {}
+    for src, dst in dependencies:
+        if dst in skipped and src not in skipped:
+            parents.setdefault(dst, []).append(src)
+    root = next(iter(sorted(root_refs)), None)
+    out: list[tuple[str, str]] = []
+    for src, dst in dependencies:
+        if dst in skipped:
+            continue
+        if src in skipped:
+            for parent in parents.get(src) or ([root] if root is not None else []):
+                out.append((parent, dst))
+        else:
+            out.append((src, dst))
+    return out
+
+
 def _dependency_edges(record: SbomRecord, sbom: NodeRef, refs: dict[str, NodeRef],
-                      purl_of_ref: dict[str, str], summary: SbomSummary) -> list[Edge]:
+                      purl_of_ref: dict[str, str], summary: SbomSummary,
+                      skipped: set[str]) -> list[Edge]:
     """DEPENDS_ON from the SBOM root (the subject's direct dependencies) or a package;
     refs that share a purl merge into one edge."""
     root_refs = {s.ref for s in record.subjects if s.ref}
     seen: set[tuple[str, str]] = set()
     edges: list[Edge] = []
     summary.dependency_pairs = len(set(record.dependencies))
-    for src_ref, dst_ref in record.dependencies:
+    dependencies = _lift_through(record.dependencies, skipped, root_refs) if skipped \
+        else record.dependencies
+    for src_ref, dst_ref in dependencies:
         dst = purl_of_ref.get(dst_ref)
         if dst is None:
             if dst_ref not in root_refs:
@@ -211,6 +278,8 @@ def _link_artifacts(record: SbomRecord, refs: dict[str, NodeRef], purl_of_ref: d
     """`Package -IS-> Artifact` for components whose sha256 or OCI purl names a digest."""
     linked: set[tuple[str, str]] = set()
     for component in record.components:
+        if component.ref not in purl_of_ref:
+            continue  # a file or an operating system
         digest = _component_digest(component)
         if digest and (purl_of_ref[component.ref], digest) not in linked:
             linked.add((purl_of_ref[component.ref], digest))
@@ -243,7 +312,7 @@ def _link_subject(record: SbomRecord, artifact: ArtifactRef | None, sbom: NodeRe
 
 
 def _sbom_node(record: SbomRecord, document: Document, subject_digest: str | None,
-               summary: SbomSummary, subject_packages: list[str]) -> Node:
+               summary: SbomSummary, subject_packages: list[str], systems: list[str]) -> Node:
     return Node(NodeKind.SBOM, document.digest, {
         "format": record.format,
         "spec_version": record.spec_version,
@@ -260,6 +329,8 @@ def _sbom_node(record: SbomRecord, document: Document, subject_digest: str | Non
         "warning_count": len(summary.warnings),
         "counts": record.counts or None,
         "subject_packages": subject_packages or None,
+        "operating_systems": systems or None,
+        "files": summary.files or None,
     })
 
 

@@ -54,9 +54,10 @@ def _purl_packages(store: GraphStore, text: str) -> tuple[list[Node], str]:
     except PurlError:
         return _prefix(store, NodeKind.PACKAGE, stem), "purl prefix"
     if parsed.version:
-        node = store.get(NodeRef(NodeKind.PACKAGE, parsed.canonical))
+        node = store.get(NodeRef(NodeKind.PACKAGE, parsed.key))
         return ([node] if node else []), "purl"
     same: list[Node] = []
+    parsed = parse_purl(parsed.key)  # compared by package identity (purls.identity)
     for node in store.find(NodeKind.PACKAGE, {"name": parsed.package_name}):
         try:
             other = parse_purl(node.key)

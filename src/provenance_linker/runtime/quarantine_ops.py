@@ -31,7 +31,7 @@ def _target(store: GraphStore, kind: str, value: str) -> tuple[str, list[str]]:
         return ref.digest, [ref.digest]
     if kind == "package":
         try:
-            return parse_purl(text).canonical, [parse_purl(text).canonical]
+            return parse_purl(text).key, [parse_purl(text).key]
         except PurlError as exc:
             raise UsageError(f"not a package URL: {text!r} ({exc})", where="--package") from exc
     from ..vulns.graphview import alias_group

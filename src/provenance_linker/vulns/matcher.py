@@ -24,7 +24,8 @@ from .ranges import CATCH_ALL_NOT_APPLIED, AffectedSpec, Verdict, base_ecosystem
 TYPE_OF_ECOSYSTEM: dict[str, str] = {eco: t for t, eco in ECOSYSTEM_OF_TYPE.items()}
 TYPE_OF_ECOSYSTEM["Ubuntu"] = "deb"
 _COMMIT = re.compile(r"[0-9a-f]{40}")
-_CASE_INSENSITIVE = {"NuGet"}  # names compared case-insensitively in these ecosystems
+# names compared case-insensitively in these ecosystems (Go: see purls.identity)
+_CASE_INSENSITIVE = {"NuGet", "Go"}
 _DISTRO_NAMESPACE = {"Debian": "debian", "Ubuntu": "ubuntu", "Alpine": "alpine"}
 _SLASHED = {"golang", "composer", "swift", "github", "generic"}
 
@@ -67,14 +68,18 @@ def commit_of(props: Mapping[str, Any]) -> str | None:
     return version.lower() if _COMMIT.fullmatch(version.lower()) else None
 
 
-def release_of_purl(purl: str) -> str | None:
-    """The distribution release a deb/apk/rpm purl names (`distro=alpine-3.16.2` ->
-    '3.16.2'), if any."""
+def release_of_purl(purl: str, props: Mapping[str, Any] | None = None) -> str | None:
+    """The distribution release a deb/apk/rpm package names (`distro=alpine-3.16.2` ->
+    '3.16.2'), if any: from its purl, else from the qualifiers kept on the Package node
+    (`distro` is not part of the package key)."""
     try:
         distro = parse_purl(purl).qualifiers.get("distro")
     except PurlError:
-        return None
-    if not distro:
+        distro = None
+    if not distro and props is not None:
+        kept = props.get("qualifiers")
+        distro = kept.get("distro") if isinstance(kept, Mapping) else None
+    if not isinstance(distro, str) or not distro:
         return None
     text = distro.lower().rsplit("-", 1)[-1]
     return text.removeprefix("v") or None
