@@ -93,7 +93,9 @@ def line_plot(path: Path, title: str, xlabel: str, ylabel: str,
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
     for label, (xs, ys) in series.items():
-        ax.plot(xs, ys, marker="o", label=label)
+        dashed = label.startswith("CPU")
+        ax.plot(xs, ys, marker="x" if dashed else "o", linestyle="--" if dashed else "-",
+                label=label)
     for label, y in (hlines or {}).items():
         ax.axhline(y, linestyle="--", linewidth=1, color="grey")
         ax.annotate(label, (0.01, y), xycoords=("axes fraction", "data"), fontsize=8,
@@ -119,11 +121,13 @@ def bar_plot(path: Path, title: str, ylabel: str, bars: dict[str, float], *,
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
     labels = list(bars)
-    ax.bar(range(len(labels)), [bars[k] for k in labels], color="#4c72b0")
+    ax.bar(range(len(labels)), [bars[k] for k in labels],
+           color=["#dd8452" if k.endswith("CPU") else "#4c72b0" for k in labels])
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right", fontsize=8)
     if target is not None:
         ax.axhline(target, linestyle="--", linewidth=1, color="grey")
     ax.axhline(1.0, linewidth=0.8, color="black")
+    ax.set_yscale("log")
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     ax.grid(True, axis="y", alpha=0.3)
