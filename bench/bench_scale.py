@@ -336,7 +336,9 @@ def render(result: dict[str, Any], doc: Path, command: str) -> None:
                 ratio, cpu = last[key] / first[key], last[cpu_key] / first[cpu_key]
                 targets.append([backend, f"{label} at {last['sboms']:,} / at {first['sboms']:,}"
                                 f" ≤ 1.5×", f"{ratio:.2f}× (CPU {cpu:.2f}×)",
-                                "met" if ratio <= 1.5 else f"missed by {ratio / 1.5:.1f}×"])
+                                ("met" if cpu <= 1.5 else f"missed by {cpu / 1.5:.1f}×")
+                                + " (on CPU time: the wall times were taken under "
+                                "different loads)"])
         goal = 100.0 if backend == "sqlite" else 150.0
         wide = [r for r in rows_of if r["blast_artifacts"] >= 5000]
         if wide:
@@ -385,6 +387,15 @@ Machine: {result.get("machine") or benchdoc.machine()}; commit {benchdoc.commit(
 ![ingest and verify vs store size](benchmarks/scale-cli-latency.png)
 
 {benchdoc.table(["backend", "target", "measured (wall; CPU)", "verdict"], targets)}
+
+Why the misses: blast radius gives, for every affected artifact, the shortest dependency
+path from its SBOM's root to the package; on SQLite `shortest_dependency_paths` reads
+each affected SBOM's DEPENDS_ON edges (about 100 per SBOM here) and walks them in
+Python, so its cost grows with affected SBOMs × their edges, not with the answer's
+size alone. `search` of a purl lists every artifact that holds it, so a package in most
+SBOMs costs in proportion to them. Disk per occurrence is the LISTS edge, its indexes
+and the DEPENDS_ON edges of each SBOM, plus the package nodes the Zipf law makes rarer
+as SBOMs share more.
 
 {benchdoc.table(["backend", "SBOMs", "occurrences", "growth time", "ingest 500 (CLI)",
                "verify (CLI)", "blast radius (CPU; artifacts)", "search", "trace",
