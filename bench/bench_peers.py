@@ -601,6 +601,9 @@ offline scan; `query vulns` of an SBOM already stored ≤ 0.3×.
 ```
 
 Machine: {result.get("machine") or benchdoc.machine()}; commit {benchdoc.commit()}.
+`tests/e2e/test_benchmarks_quick.py` runs this machinery on tiny sizes in CI (no time is
+asserted). Every number of a run: `--json FILE` (this one's: `docs/benchmarks/peers-*.json`,
+re-rendered with `--from-json`).
 
 Database: the corpus's {db['records']} OSV and MAL- records, {db['yaml_converted']}
 YAML records converted to JSON and {db['timestamps_rewritten']} timestamps rewritten as

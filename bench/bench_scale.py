@@ -382,6 +382,9 @@ Targets: ingest and verify at 100k SBOMs ≤ 1.5× their 1k value; blast radius 
 ```
 
 Machine: {result.get("machine") or benchdoc.machine()}; commit {benchdoc.commit()}.
+`tests/e2e/test_benchmarks_quick.py` runs this machinery on tiny sizes in CI (no time is
+asserted). Every number of a run: `--json FILE` (this one's: `docs/benchmarks/scale-*.json`,
+re-rendered with `--from-json`).
 
 ![query latency vs store size](benchmarks/scale-query-latency.png)
 ![ingest and verify vs store size](benchmarks/scale-cli-latency.png)
