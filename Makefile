@@ -6,8 +6,8 @@ test:            ## set up everything (packages, services), then lint, type-chec
 	@./scripts/test.sh
 setup:
 	@./scripts/setup.sh
-bench:           ## run the benchmarks and print their numbers
-	@./scripts/bench.sh
+bench:           ## run the benchmarks, print their numbers, regenerate docs/benchmarks.md sections (ARGS=--quick: minutes)
+	@./scripts/bench.sh $(ARGS)
 screenshots:     ## regenerate docs/screenshots from the explorer's browser tests
 	@./scripts/build-ui.sh && PROVENANCE_SCREENSHOTS=docs/screenshots .venv/bin/python -m pytest tests/ui -q -p no:cacheprovider
 interop:         ## build the SBOM generators (cached), then run the generator interop suite

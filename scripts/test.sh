@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 ./scripts/system-deps.sh
 ./scripts/setup.sh
 ./tests/neo4j/fetch.sh
-./scripts/go-tools.sh crane registry cosign referrers-registry etcd kube-apiserver  # registry and runtime tests (cached)
+./scripts/go-tools.sh crane registry cosign referrers-registry etcd kube-apiserver osv-scanner  # registry, runtime and peer-benchmark tests (cached)
 ./scripts/build-ui.sh  # explorer assets (npm, pinned); a test checks the shipped copy
 export PROVENANCE_CORPUS=${PROVENANCE_CORPUS:-$(cd .. && pwd)/shared/corpus}
 if [ ! -f "$PROVENANCE_CORPUS/MANIFEST.tsv" ]; then

@@ -53,7 +53,10 @@ def artifact_packages(store: GraphStore, digest: str) -> dict[str, str]:
     return owner
 
 
-def findings(store: GraphStore, packages: dict[str, str]) -> list[dict[str, Any]]:
+def findings(store: GraphStore, packages: dict[str, str],
+             pkg_nodes: dict[str, Node] | None = None) -> list[dict[str, Any]]:
+    """One row per (package, flaw); `pkg_nodes` are the packages' nodes when the caller
+    has read them already (an artifact's packages are read once per query)."""
     if not packages:
         return []
     matches = real_matches(store.edges(
@@ -63,7 +66,8 @@ def findings(store: GraphStore, packages: dict[str, str]) -> list[dict[str, Any]
     members: dict[str, set[str]] = {}
     for vid, rep in groups.items():
         members.setdefault(rep, set()).add(vid)
-    pkg_nodes = store.get_many(NodeKind.PACKAGE, packages)
+    if pkg_nodes is None:
+        pkg_nodes = store.get_many(NodeKind.PACKAGE, packages)
     ratings = alias_ratings(store, vulns)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for e in matches:
@@ -105,7 +109,8 @@ def vulns_for_artifact(store: GraphStore, ref: ArtifactRef | str,
     digest = resolved.digest
     assert digest is not None
     packages = artifact_packages(store, digest)
-    rows = [r for r in findings(store, packages) if r["malicious"]
+    nodes = store.get_many(NodeKind.PACKAGE, packages)
+    rows = [r for r in findings(store, packages, nodes) if r["malicious"]
             or at_least(r["severity"], min_severity)]
     verdicts = vex_verdicts(store, [digest], {i for r in rows for i in r["ids"]})
     active: list[dict[str, Any]] = []
@@ -118,7 +123,6 @@ def vulns_for_artifact(store: GraphStore, ref: ArtifactRef | str,
     # A malicious finding is counted once, as malicious, not also as an unrated flaw.
     counts["unknown"] = sum(1 for r in active if not r["severity"] and not r["malicious"])
     counts["malicious"] = sum(1 for r in active if r["malicious"])
-    nodes = store.get_many(NodeKind.PACKAGE, packages)
     odd = unparseable((k, str(n.props.get("ecosystem") or ""), str(n.props.get("version") or ""))
                       for k, n in nodes.items())
     return {"artifact": {"digest": digest, "names": names_of(store, [digest]).get(digest, [])},
