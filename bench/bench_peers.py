@@ -680,17 +680,10 @@ def main(argv: list[str]) -> int:
     args.sizes = ([int(s) for s in args.sizes.split(",") if s] if args.sizes is not None
                   else [1000, 10_000] if args.quick else [1000, 10_000, 50_000])
     result = merged(args.from_json) if args.from_json else run(args)
-    if not args.from_json:
-        result["commands"] = [".venv/bin/python bench/bench_peers.py " + " ".join(argv)]
-    if not args.from_json:
-        result["machine"] = benchdoc.machine()
-    if args.json:
-        args.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
-    if args.report:
-        render(result, args.report, "\n".join(
-            ["make bench ARGS=--quick  # or the full run: make bench; or, as measured here:"]
-            + (result.get("commands") or [".venv/bin/python bench/bench_peers.py "
-                                          + " ".join(argv)])))
+    benchdoc.publish(result, "bench_peers.py", argv, fresh=not args.from_json,
+                     json_path=args.json, report=args.report, render=render,
+                     how="make bench ARGS=--quick  # or the full run: make bench; "
+                         "or, as measured here:")
     for r in result["generated"]:
         print(f"{r['components']:,} components: ingest+query {r['ingest_query_s']:.2f} s, "
               f"query {r['query_s']:.2f} s, OSV-Scanner {r['osv_scan_s']:.2f} s; ratio "

@@ -433,17 +433,10 @@ def main(argv: list[str]) -> int:
                "commands": [c for part in parts for c in part.get("commands", [])],
                "machine": parts[0].get("machine") if parts else None}
               if args.from_json else run(args))
-    if not args.from_json:
-        result["commands"] = [".venv/bin/python bench/bench_scale.py " + " ".join(argv)]
-    if not args.from_json:
-        result["machine"] = benchdoc.machine()
-    if args.json:
-        args.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
-    if args.report:
-        render(result, args.report, "\n".join(
-            ["make bench ARGS=--quick  # or: make bench; the full 100k: bench_scale.py --full"]
-            + (result.get("commands") or [".venv/bin/python bench/bench_scale.py "
-                                          + " ".join(argv)])))
+    benchdoc.publish(result, "bench_scale.py", argv, fresh=not args.from_json,
+                     json_path=args.json, report=args.report, render=render,
+                     how="make bench ARGS=--quick  # or: make bench; "
+                         "the full 100k: bench_scale.py --full")
     return 0
 
 

@@ -16,9 +16,11 @@ import os
 import platform
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -135,3 +137,18 @@ def bar_plot(path: Path, title: str, ylabel: str, bars: dict[str, float], *,
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
+
+
+def publish(result: dict[str, Any], script: str, argv: Sequence[str], *, fresh: bool,
+            json_path: Path | None, report: Path | None, how: str,
+            render: Callable[[dict[str, Any], Path, str], None]) -> None:
+    """A benchmark's ending: name the command and the machine of a fresh run, write the
+    raw numbers, and render the report section with how to reproduce it."""
+    command = f".venv/bin/python bench/{script} " + " ".join(argv)
+    if fresh:
+        result["commands"] = [command]
+        result["machine"] = machine()
+    if json_path:
+        json_path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    if report:
+        render(result, report, "\n".join([how] + (result.get("commands") or [command])))

@@ -11,16 +11,19 @@ from fastapi import Request
 from ..errors import LimitExceeded, Overloaded
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    chunks: list[bytes] = []
+async def _bounded_chunks(request: Request, limit: int) -> AsyncIterator[tuple[bytes, int]]:
+    """Each chunk of the body with the bytes read so far; refused once over `limit`."""
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
             raise LimitExceeded(f"request body is over the limit of {limit} bytes",
                                 where="body")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        yield chunk, size
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    return b"".join([chunk async for chunk, _ in _bounded_chunks(request, limit)])
 
 
 class UploadBudget:
@@ -58,12 +61,7 @@ async def budgeted_body(request: Request, limit: int,
             budget.take(int(declared))
             taken = int(declared)
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise LimitExceeded(f"request body is over the limit of {limit} bytes",
-                                    where="body")
+        async for chunk, size in _bounded_chunks(request, limit):
             if size > taken:
                 budget.take(size - taken)
                 taken = size
