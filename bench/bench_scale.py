@@ -391,14 +391,15 @@ re-rendered with `--from-json`).
 
 {benchdoc.table(["backend", "target", "measured (wall; CPU)", "verdict"], targets)}
 
-Why the misses: blast radius gives, for every affected artifact, the shortest dependency
-path from its SBOM's root to the package; on SQLite `shortest_dependency_paths` reads
-each affected SBOM's DEPENDS_ON edges (about 100 per SBOM here) and walks them in
-Python, so its cost grows with affected SBOMs × their edges, not with the answer's
-size alone. `search` of a purl lists every artifact that holds it, so a package in most
-SBOMs costs in proportion to them. Disk per occurrence is the LISTS edge, its indexes
-and the DEPENDS_ON edges of each SBOM, plus the package nodes the Zipf law makes rarer
-as SBOMs share more.
+Why the misses: blast radius gives, for every affected artifact, its current SBOM, the
+shortest dependency path from the SBOM's root to the package, the artifact's names, base
+images, VEX statements and running workloads: about eight batched reads of one row
+per affected artifact each. On SQLite the paths come from the tree stored per SBOM (one
+primary-key row per artifact, no edges read); the rest is the generic `edges()` reads,
+so the cost grows with the answer's size. `search` of a purl lists every artifact that
+holds it, so a package in most SBOMs costs in proportion to them. Disk per occurrence is
+the LISTS edge, its indexes and the DEPENDS_ON edges of each SBOM, plus the package nodes
+the Zipf law makes rarer as SBOMs share more.
 
 {benchdoc.table(["backend", "SBOMs", "occurrences", "growth time", "ingest 500 (CLI)",
                "verify (CLI)", "blast radius (CPU; artifacts)", "search", "trace",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from provenance_linker.errors import StoreError
@@ -17,6 +19,7 @@ from provenance_linker.model import (
 )
 from provenance_linker.store import ledger
 from provenance_linker.store.interface import GraphStore
+from provenance_linker.store.paths import first_chain
 
 A = NodeRef(NodeKind.ARTIFACT, "sha256:" + "a" * 64)
 S1 = NodeRef(NodeKind.SBOM, "sha256:" + "1" * 64)
@@ -275,7 +278,7 @@ def test_shortest_dependency_paths_use_each_sboms_own_edges(store: GraphStore) -
     """The blast-radius fast path both backends provide: per SBOM, the shortest chain
     from its root to a wanted package over the edges that SBOM asserts, including edges
     another document asserts on its behalf."""
-    paths = getattr(store, "shortest_dependency_paths")  # noqa: B009 (not in the protocol)
+    paths = store.shortest_dependency_paths
     store.apply(sbom_batch(S1, ["a", "b", "c", "d"]))
     store.apply(sbom_batch(S2, ["d"]))  # S2 reaches d directly: never a shortcut for S1
     assert paths({S1.key: {pkg("d").key}}) == {S1.key: [S1.key, *(pkg(n).key for n in "abcd")]}
@@ -292,6 +295,66 @@ def test_shortest_dependency_paths_use_each_sboms_own_edges(store: GraphStore) -
     assert paths({S1.key: {pkg("d").key}}) == {S1.key: [S1.key, pkg("a").key, pkg("d").key]}
     store.delete_document(other.digest)
     assert paths({S1.key: {pkg("b").key}}) == {S1.key: [S1.key, pkg("a").key, pkg("b").key]}
+
+
+def random_dependency_batch(rng: random.Random, sbom: NodeRef, size: int) -> Batch:
+    """An SBOM whose packages form a random graph with shared nodes, cycles and
+    repeated edges: the chains stored or walked must be `first_chain` over its edges."""
+    names = [f"r{rng.randrange(3 * size)}" for _ in range(size)]
+    names = list(dict.fromkeys(names))
+    pairs = [(sbom, pkg(n)) for n in names[:3]]
+    for n in names:
+        for child in rng.sample(names, min(2, len(names))):
+            if rng.random() < 0.5:
+                pairs.append((pkg(n), pkg(child)))
+    pairs += rng.sample(pairs, min(3, len(pairs)))  # the same edge twice keeps its place
+    nodes = [Node(NodeKind.SBOM, sbom.key, {})]
+    nodes += [Node(NodeKind.PACKAGE, pkg(n).key, {"name": n}) for n in names]
+    edges = [Edge(EdgeKind.LISTS, sbom, pkg(n)) for n in names]
+    edges += [Edge(EdgeKind.DEPENDS_ON, a, b) for a, b in pairs]
+    return Batch(document=doc(sbom), nodes=nodes, edges=edges)
+
+
+def expected_chains(batches: list[Batch], wanted: dict[str, set[str]],
+                    depth: int) -> dict[str, list[str]]:
+    found = {}
+    for batch in batches:
+        children: dict[str, list[str]] = {}
+        for e in batch.edges:
+            if e.kind == EdgeKind.DEPENDS_ON:
+                children.setdefault(e.src.key, []).append(e.dst.key)
+        key = batch.document.digest
+        if key in wanted and (chain := first_chain(children, wanted[key], key, depth)):
+            found[key] = chain
+    return found
+
+
+def test_shortest_dependency_paths_follow_one_rule_on_random_graphs(
+        store: GraphStore) -> None:
+    rng = random.Random(11)
+    sboms = [NodeRef(NodeKind.SBOM, "sha256:" + f"{i:064x}") for i in range(1, 13)]
+    batches = [random_dependency_batch(rng, s, rng.randrange(3, 40)) for s in sboms]
+    store.load_documents(batches[:6])  # the bulk path (restores) and `apply` alike
+    for batch in batches[6:]:
+        store.apply(batch)
+    compared = 0
+    for _ in range(8):
+        wanted = {b.document.digest: set(rng.sample(
+            [n.key for n in b.nodes if n.kind == NodeKind.PACKAGE], 2)) for b in batches}
+        depth = rng.choice([1, 2, 3, 64])
+        expected = expected_chains(batches, wanted, depth)
+        assert store.shortest_dependency_paths(wanted, depth) == expected
+        compared += len(expected)
+    assert compared > 40
+    # Re-ingesting changes nothing; withdrawing an SBOM takes its chains with it.
+    store.apply(batches[7])
+    wanted = {b.document.digest: {n.key for n in b.nodes if n.kind == NodeKind.PACKAGE}
+              for b in batches}
+    assert store.shortest_dependency_paths(wanted) == expected_chains(batches, wanted, 64)
+    store.delete_document(batches[7].document.digest)
+    assert batches[7].document.digest not in store.shortest_dependency_paths(wanted)
+    store.apply(batches[7])
+    assert store.shortest_dependency_paths(wanted) == expected_chains(batches, wanted, 64)
 
 
 def test_document_scoped_traverse_equals_unscoped_on_one_document(store: GraphStore) -> None:

@@ -274,3 +274,39 @@ def test_a_restore_that_fails_part_way_leaves_the_sqlite_target_empty(
         assert sum(target.counts().values()) == 0
     finally:
         target.close()
+
+
+@pytest.mark.parametrize("blocks", [1 << 20, 7])
+def test_a_forged_unkeyed_archive_fails_inside_the_restore_and_changes_nothing(
+        tmp_path: Path, corpus: Path, blocks: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an integrity key the body digest is the archive's own word: a line made
+    unreadable with the digest recomputed passes the check, is refused when restored
+    (naming the line), and the restore's transaction leaves the target empty. Small
+    read blocks check that lines split across blocks hash the same."""
+    import hashlib
+
+    monkeypatch.setattr(backup, "_READ", blocks)
+    source = open_store(f"sqlite:///{tmp_path}/src.db", integrity_key=b"")
+    populate(source, corpus)
+    good = tmp_path / "good.bak"
+    backup.write_backup(source, good, clock=now)
+    source.close()
+    assert backup.check_archive(good).documents > 1
+
+    def forge(lines: list[bytes]) -> list[bytes]:
+        body = [*lines[:2], b'{"t":"document","info":[' + lines[2][:40] + b"\n",
+                *lines[3:-1]]
+        manifest = orjson.loads(lines[-1])
+        manifest["body_sha256"] = hashlib.sha256(b"".join(body)).hexdigest()
+        return [*body, orjson.dumps(manifest) + b"\n"]
+
+    bad = tmp_path / "bad.bak"
+    _rewrite(good, bad, forge)
+    target = open_store(f"sqlite:///{tmp_path}/dst.db", integrity_key=b"")
+    try:
+        with pytest.raises(InvalidDocument, match="not JSON") as caught:
+            backup.restore(bad, target)
+        assert caught.value.where == f"{bad}: line 3"
+        assert not target.documents() and not target.record_collections()
+    finally:
+        target.close()

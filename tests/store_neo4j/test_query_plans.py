@@ -84,7 +84,7 @@ def test_answers_do_not_depend_on_how_anchors_are_split(
                     store.edges([EdgeKind.DEPENDS_ON], src=refs),
                     store.edges([EdgeKind.LISTS, EdgeKind.DEPENDS_ON], dst=refs),
                     store.traverse(refs[:5], [EdgeKind.DEPENDS_ON], Direction.BOTH, 3),
-                    store.shortest_dependency_paths(wanted))  # type: ignore[attr-defined]
+                    store.shortest_dependency_paths(wanted))
 
         whole = answers()
         assert len(whole[0]) == 12 and len(whole[1]) == 42 and len(whole[4]) == 7

@@ -148,6 +148,11 @@ def _write_graph(store: GraphStore, writer: ArchiveWriter, manifest: Manifest) -
 
 
 # --- reading and checking -----------------------------------------------------------------
+_READ = 1 << 20  # archive bytes per read when checking
+_MANIFEST = b'{"t":"manifest"'  # how the writer starts the manifest line
+_HEADER_MAX = 1 << 16  # a first line longer than this is no header
+
+
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
     try:
         with gzip.open(path, "rb") as stream:
@@ -159,33 +164,79 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
                               where=str(path)) from exc
 
 
+def _blocks(path: Path) -> Iterator[bytes]:
+    try:
+        with gzip.open(path, "rb") as stream:
+            while block := stream.read(_READ):
+                yield block
+    except FileNotFoundError as exc:
+        raise UsageError("backup archive not found", where=str(path)) from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InvalidDocument(f"backup archive is damaged or truncated ({exc})",
+                              where=str(path)) from exc
+
+
+def _check_header(raw: bytes, path: Path) -> None:
+    where = f"{path}: line 1"
+    try:
+        line = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        line = None
+    if not isinstance(line, dict) or line.get("t") != "header" \
+            or line.get("format") != FORMAT:
+        raise InvalidDocument("not a provenance-linker backup archive", where=where)
+    if line.get("version") != VERSION:
+        raise InvalidDocument(
+            f"backup archive format version {line.get('version')!r} is not supported "
+            f"(this release reads version {VERSION})", where=where)
+
+
 def check_archive(path: Path, sealer: Sealer | None = None) -> Manifest:
     """Read the whole archive; raise InvalidDocument unless it is complete, unedited and
-    of this format version. Returns its manifest."""
+    of this format version. Returns its manifest.
+
+    The body is hashed as it is read, in large blocks, holding back only the line being
+    read (the last line must be the manifest); lines are parsed when restored, inside
+    the restore's transaction."""
     body = hashlib.sha256()
-    manifest: dict[str, Any] | None = None
-    for number, raw in _lines(path):
-        where = f"{path}: line {number}"
-        if manifest is not None:
-            raise InvalidDocument("backup archive has data after its manifest", where=where)
+    held: list[bytes] = []  # the last line so far, not hashed yet
+    head = b""  # the first line, until it is complete
+    header_checked = early_manifest = False
+
+    def hash_parts(*parts: bytes) -> None:
+        nonlocal early_manifest
+        for part in parts:
+            body.update(part)
+            early_manifest = early_manifest or b"\n" + _MANIFEST in part
+
+    for block in _blocks(path):
+        if not header_checked:
+            head += block
+            if (end := head.find(b"\n")) >= 0 or len(head) >= _HEADER_MAX:
+                _check_header(head[: end if end >= 0 else len(head)], path)
+                header_checked = True
+        if held and held[-1].endswith(b"\n"):  # a complete line, and more follows
+            hash_parts(*held)
+            held = []
+        cut = block.rfind(b"\n", 0, len(block) - 1) + 1  # where the block's last line begins
+        if cut:
+            hash_parts(*held, block[:cut])
+            held = [block[cut:]]
+        else:
+            held.append(block)
+    if not header_checked and head:
+        _check_header(head, path)
+    last = b"".join(held)
+    manifest = None
+    if last.startswith(_MANIFEST):
         try:
-            line = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidDocument(f"backup archive line is not JSON ({exc})",
-                                  where=where) from exc
-        kind = line.get("t") if isinstance(line, dict) else None
-        if number == 1:
-            if kind != "header" or line.get("format") != FORMAT:
-                raise InvalidDocument("not a provenance-linker backup archive", where=where)
-            if line.get("version") != VERSION:
-                raise InvalidDocument(
-                    f"backup archive format version {line.get('version')!r} is not supported "
-                    f"(this release reads version {VERSION})", where=where)
-        if kind == "manifest":
-            manifest = line
-            continue
-        body.update(raw)
-    if manifest is None:
+            manifest = orjson.loads(last)
+        except orjson.JSONDecodeError:
+            manifest = None
+    if not isinstance(manifest, dict):
+        if early_manifest:
+            raise InvalidDocument("backup archive has data after its manifest",
+                                  where=str(path))
         raise InvalidDocument("backup archive is truncated (no manifest)", where=str(path))
     manifest.pop("t", None)
     try:
@@ -228,6 +279,20 @@ def _require_empty(target: GraphStore) -> None:
                          "proven equal to the archive")
 
 
+def _parsed(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The archive's lines as JSON objects (checked whole by `check_archive` first)."""
+    for number, raw in _lines(path):
+        try:
+            line = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidDocument(f"backup archive line is not JSON ({exc})",
+                                  where=f"{path}: line {number}") from exc
+        if not isinstance(line, dict) or not isinstance(line.get("t"), str):
+            raise InvalidDocument("backup archive line is not a typed object",
+                                  where=f"{path}: line {number}")
+        yield number, line
+
+
 def _batch(line: dict[str, Any]) -> Batch:
     digest, kind, fmt, name, meta, ingested_at = line["info"]
     info = DocumentInfo(digest, kind, fmt, name, meta, ingested_at)
@@ -243,20 +308,24 @@ def restore(path: Path, target: GraphStore, *, queue: JobQueue | None = None) ->
     manifest = check_archive(path, target.sealer)
     _require_empty(target)
     report = RestoreReport(display_url(target), manifest)
-    lines = (orjson.loads(raw) for _, raw in _lines(path))
+    lines = _parsed(path)
     after: list[dict[str, Any]] = []  # the first line after the documents
 
     def batches() -> Iterator[Batch]:
-        for line in lines:
+        for number, line in lines:
             if line["t"] == "document":
                 report.documents += 1
-                yield _batch(line)
+                try:
+                    yield _batch(line)
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise InvalidDocument(f"backup document line is malformed ({exc!r})",
+                                          where=f"{path}: line {number}") from exc
             elif line["t"] != "header":
                 after.append(line)
                 return
 
     target.load_documents(batches())
-    for line in itertools.chain(after, lines):
+    for line in itertools.chain(after, (line for _, line in lines)):
         kind = line["t"]
         if kind == "record":
             target.put_record(line["collection"], line["key"], line["value"])

@@ -62,48 +62,6 @@ def _package_step(purl: str) -> dict[str, str]:
                  else parsed.package_name)
 
 
-def _dependency_paths(store: GraphStore, wanted: dict[str, set[str]]) -> dict[str, list[str]]:
-    """For each SBOM, the shortest chain root -> … -> one of its target packages, over that
-    SBOM's own DEPENDS_ON edges. Breadth-first and upward for all SBOMs at once: one
-    edge query per level, whatever the number of SBOMs."""
-    came: dict[str, dict[str, str | None]] = {s: dict.fromkeys(t) for s, t in wanted.items()}
-    frontier: dict[str, set[str]] = {}
-    for sbom, targets in wanted.items():
-        for target in targets:
-            frontier.setdefault(target, set()).add(sbom)
-    native = getattr(store, "shortest_dependency_paths", None)
-    if native is not None:  # SQLite answers this in a few reads (see docs/vulnerabilities.md)
-        paths: dict[str, list[str]] = native(wanted, MAX_DEPENDENCY_DEPTH)
-        return paths
-    found: dict[str, list[str]] = {}
-    for _ in range(MAX_DEPENDENCY_DEPTH):
-        if not frontier:
-            break
-        upward: dict[str, set[str]] = {}
-        edges = store.edges([EdgeKind.DEPENDS_ON],
-                            dst=[NodeRef(NodeKind.PACKAGE, k) for k in frontier])
-        for e in sorted(edges, key=lambda x: (x.src.key, x.dst.key)):
-            sbom = e.doc or ""
-            if sbom in found or sbom not in frontier.get(e.dst.key, ()):
-                continue
-            seen = came[sbom]
-            if e.src.key in seen:
-                continue
-            seen[e.src.key] = e.dst.key
-            if e.src.kind == NodeKind.SBOM:
-                chain: list[str] = []
-                cur: str | None = e.src.key
-                while cur is not None:
-                    chain.append(cur)
-                    cur = seen[cur]
-                found[sbom] = chain  # root first
-            else:
-                upward.setdefault(e.src.key, set()).add(sbom)
-        frontier = {k: {s for s in v if s not in found} for k, v in upward.items()}
-        frontier = {k: v for k, v in frontier.items() if v}
-    return found
-
-
 def _live(store: GraphStore, artifacts: dict[str, Any], at: datetime | None
           ) -> list[RunningImage]:
     """The workloads running an affected artifact now, or at `at` (runtime history)."""
@@ -230,7 +188,7 @@ def _affected_artifacts(store: GraphStore, targets: dict[str, _Hit], level: int,
     for e in listing:
         if e.src.key in live_sboms:
             listed.setdefault(e.src.key, set()).add(e.dst.key)
-    chains = _dependency_paths(store, listed)
+    chains = store.shortest_dependency_paths(listed, MAX_DEPENDENCY_DEPTH)
     names.update(names_of(store, [a for a, s in current.items()
                                   if s in listed and a not in names]))
     out: dict[str, dict[str, Any]] = {}

@@ -97,6 +97,14 @@ class GraphStore(Protocol):
         asserted."""
         ...
 
+    def shortest_dependency_paths(self, wanted: Mapping[str, Iterable[str]],
+                                  max_depth: int = 64) -> dict[str, list[str]]:
+        """For each SBOM digest, the dependency chain (keys, SBOM root first) to the wanted
+        package its breadth-first walk over its own DEPENDS_ON edges (in edge order)
+        reaches first, at most max_depth edges long: a shortest chain, ties to the earlier
+        edges (store/paths.py `first_chain`). SBOMs reaching none are absent."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Node counts per kind and edge counts per kind, plus 'documents'."""
         ...

@@ -1,10 +1,10 @@
 """Walks over edges a backend has already read: shortest dependency chains inside one
-SBOM (the backends' native `shortest_dependency_paths`) and Neo4j's document-scoped
-traversal."""
+SBOM (the backends' `shortest_dependency_paths`, and the tree SQLite stores per SBOM)
+and Neo4j's document-scoped traversal."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -13,46 +13,86 @@ from ..model import Direction, Edge, NodeRef
 
 N = TypeVar("N", int, str)  # SQLite walks node ids, Neo4j node keys
 D = TypeVar("D", int, str)  # documents: SQLite ids, Neo4j digests
+K = TypeVar("K", bound=Hashable)  # a node in a dependency walk
 
 
-def upward_chain(parents: Mapping[N, Sequence[N]], targets: set[N], root: N,
-                 max_depth: int) -> list[N] | None:
-    """Breadth-first from the targets up to the root over `parents` (child -> parents,
-    in edge order); the chain root first, or None when the root is out of reach."""
-    came: dict[N, N | None] = dict.fromkeys(targets)
-    frontier = sorted(targets)
-    for _ in range(max_depth):
-        following: list[N] = []
-        for node in frontier:
-            for parent in parents.get(node, ()):
-                if parent in came:
+def dependency_tree(children: Mapping[K, Sequence[K]], root: K
+                    ) -> dict[K, tuple[int, tuple[K, ...]]]:
+    """Breadth-first from the root over `children` (parent -> children, in edge order):
+    for every node reached, (its rank in the walk, the nodes between the root and it).
+
+    This is the one rule for a dependency path: the chain to a set of targets is the
+    chain to the target the walk reaches first, so it is a shortest one, and ties go to
+    the earlier edges. Stored per SBOM (SQLite), it answers without reading edges."""
+    tree: dict[K, tuple[int, tuple[K, ...]]] = {}
+    seen = {root}
+    frontier: list[tuple[K, tuple[K, ...]]] = [(root, ())]
+    while frontier:
+        following: list[tuple[K, tuple[K, ...]]] = []
+        for node, above in frontier:
+            below: tuple[K, ...] = (*above, node) if node != root else ()
+            for child in children.get(node, ()):
+                if child in seen:
                     continue
-                came[parent] = node
-                if parent == root:
-                    chain: list[N] = []
-                    cur: N | None = parent
-                    while cur is not None:
-                        chain.append(cur)
-                        cur = came[cur]
-                    return chain
-                following.append(parent)
+                seen.add(child)
+                tree[child] = (len(tree) + 1, below)
+                following.append((child, below))
+        frontier = following
+    return tree
+
+
+def first_chain(children: Mapping[K, Sequence[K]], targets: set[K], root: K,
+                max_depth: int) -> list[K] | None:
+    """The chain (root first) to the target `dependency_tree` reaches first, if it is at
+    most max_depth edges long; None otherwise. Stops at the first target."""
+    if root in targets:
+        targets = targets - {root}
+    seen = {root}
+    frontier: list[tuple[K, tuple[K, ...]]] = [(root, ())]
+    for _ in range(max_depth):
+        following: list[tuple[K, tuple[K, ...]]] = []
+        for node, above in frontier:
+            below: tuple[K, ...] = (*above, node) if node != root else ()
+            for child in children.get(node, ()):
+                if child in seen:
+                    continue
+                if child in targets:
+                    return [root, *below, child]
+                seen.add(child)
+                following.append((child, below))
         if not following:
             return None
         frontier = following
     return None
 
 
+def chain_from_tree(tree: Mapping[K, tuple[int, Sequence[K]]], targets: set[K], root: K,
+                    max_depth: int) -> list[K] | None:
+    """`first_chain` answered from a stored `dependency_tree`."""
+    reached = [(tree[t][0], t) for t in targets if t in tree]
+    if not reached:
+        return None
+    _, target = min(reached, key=lambda r: r[0])
+    between = tree[target][1]
+    if len(between) >= max_depth:
+        return None
+    chain = [root]
+    chain.extend(between)
+    chain.append(target)
+    return chain
+
+
 def chains_per_document(edges: Iterable[Sequence[Any]], docs: Sequence[D],
                         targets: Mapping[D, set[N]], roots: Mapping[D, N],
                         max_depth: int) -> dict[D, list[N]]:
-    """Group (document, src, dst) DEPENDS_ON rows by document and walk each document's
-    edges from its targets up to its root."""
-    parents: dict[D, dict[N, list[N]]] = {}
+    """Group (document, src, dst) DEPENDS_ON rows (in edge order) by document and walk
+    each document's edges from its root to its first target."""
+    children: dict[D, dict[N, list[N]]] = {}
     for doc, src, dst in edges:
-        parents.setdefault(doc, {}).setdefault(dst, []).append(src)
+        children.setdefault(doc, {}).setdefault(src, []).append(dst)
     found: dict[D, list[N]] = {}
     for doc in docs:
-        chain = upward_chain(parents.get(doc, {}), targets[doc], roots[doc], max_depth)
+        chain = first_chain(children.get(doc, {}), targets[doc], roots[doc], max_depth)
         if chain:
             found[doc] = chain
     return found
@@ -81,10 +121,10 @@ def index_chain(index: str, targets: set[str], root: str, max_depth: int) -> lis
     wanted = {position[t] for t in targets if t in position}
     if root not in position or not wanted:
         return None
-    parents: dict[int, list[int]] = {}
+    children: dict[int, list[int]] = {}
     for i in range(0, len(flat), 2):
-        parents.setdefault(flat[i + 1], []).append(flat[i])
-    chain = upward_chain(parents, wanted, position[root], max_depth)
+        children.setdefault(flat[i], []).append(flat[i + 1])
+    chain = first_chain(children, wanted, position[root], max_depth)
     return [keys[i] for i in chain] if chain else None
 
 

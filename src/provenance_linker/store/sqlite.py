@@ -35,16 +35,18 @@ from ..model import (
     TraversalStep,
 )
 from ..telemetry.logging import timed_query
-from . import sqlite_bulk, sqlite_seal
+from . import sqlite_bulk, sqlite_chains, sqlite_seal
 from . import sqlite_write as write
 from .digest import edge_line, lines_digest, node_line
-from .paths import chains_per_document
 from .seal import Seal, Sealer, Tally, key_from_env
 from .sqlite_rows import chunks, loads, node_ids
 
 # Enum lookup by value through a dict: Enum.__call__ dominated large edge reads.
 _NODE_KINDS = {str(k): k for k in NodeKind}
 _EDGE_KINDS = {str(k): k for k in EdgeKind}
+# Python steps of a migration, run in its transaction after its SQL.
+_AFTER_MIGRATION: dict[int, Callable[[sqlite3.Connection], object]] = {
+    18: sqlite_chains.backfill}
 
 
 def utc_now() -> datetime:
@@ -312,6 +314,8 @@ class SqliteStore:
                     for statement in script.read_text().split(";\n"):
                         if statement.strip():
                             w.execute(statement)
+                    if version in _AFTER_MIGRATION:
+                        _AFTER_MIGRATION[version](w)
                     w.execute("INSERT INTO schema_migrations VALUES (?, ?)",
                               (version, self._clock().isoformat()))
                     applied.add(version)
@@ -473,45 +477,29 @@ class SqliteStore:
         """For each SBOM digest, the shortest DEPENDS_ON chain (keys, root first) from the
         SBOM root to one of the given package keys, over that SBOM's own edges.
 
-        Blast radius asks this for many SBOMs at once: direct dependencies are answered
-        from the roots' edges, the rest by reading each remaining SBOM's edges as integer
-        triples (doc_id index) and walking them here."""
+        Answered from the stored dependency trees (store/sqlite_chains.py): per wanted
+        package, its rows for the wanted SBOMs by primary key, then one read of the keys
+        of the nodes on the chains."""
         conn = self._conn()
-        docs = {d: i for i, d in self._doc_ids(conn, list(wanted)).items()}
-        roots = node_ids(conn, {("Sbom", d) for d in docs})
-        targets = node_ids(conn, {("Package", k) for ks in wanted.values() for k in ks})
-        by_doc: dict[int, set[int]] = {}
-        for digest, keys in wanted.items():
-            if digest in docs:
-                by_doc[docs[digest]] = {targets[("Package", k)] for k in keys
-                                        if ("Package", k) in targets}
-        root_of = {docs[d]: roots[("Sbom", d)] for d in docs if ("Sbom", d) in roots}
-        chains: dict[int, list[int]] = {}
         with timed_query("shortest_dependency_paths", self.backend):
-            for chunk in chunks(list(root_of.values())):
-                for doc_id, src, dst in conn.execute(
-                        f"SELECT doc_id, src, dst FROM edges INDEXED BY "
-                        f"{self._ENDPOINT_INDEX['e.src']} WHERE src IN "
-                        f"({','.join('?' * len(chunk))}) AND kind = 'DEPENDS_ON' ORDER BY id",
-                        list(chunk)):
-                    if doc_id not in chains and dst in by_doc.get(doc_id, ()) \
-                            and root_of.get(doc_id) == src:
-                        chains[doc_id] = [src, dst]
-            rest = [d for d in by_doc if d not in chains and d in root_of]
-            for chunk in chunks(rest, 200):
-                rows = conn.execute(
-                    f"SELECT doc_id, src, dst FROM edges WHERE doc_id IN "
-                    f"({','.join('?' * len(chunk))}) AND +kind = 'DEPENDS_ON' ORDER BY id",
-                    list(chunk))
-                chains.update(chains_per_document(rows, chunk, by_doc, root_of, max_depth))
+            docs = self._doc_ids(conn, list(wanted))
+            doc_of = {d: i for i, d in docs.items()}
+            targets = node_ids(conn, {("Package", k) for ks in wanted.values() for k in ks})
+            by_doc = {doc_of[d]: {targets[("Package", k)] for k in keys
+                                  if ("Package", k) in targets}
+                      for d, keys in wanted.items() if d in doc_of}
+            chains: dict[int, list[int]] = {}
+            for doc_id, (node, via) in sqlite_chains.first_rows(conn, by_doc).items():
+                between = sqlite_chains.decode_via(via)
+                if len(between) < max_depth:
+                    chains[doc_id] = [*between, node]
             key_of: dict[int, str] = {}
             ids = sorted({n for c in chains.values() for n in c})
             for chunk in chunks(ids):
                 key_of.update(conn.execute(
                     f"SELECT id, key FROM nodes WHERE id IN ({','.join('?' * len(chunk))})",
                     list(chunk)).fetchall())
-        digest_of = {i: d for d, i in docs.items()}
-        return {digest_of[d]: [key_of[n] for n in chain] for d, chain in chains.items()}
+        return {docs[d]: [docs[d], *(key_of[n] for n in chain)] for d, chain in chains.items()}
 
     def _doc_ids(self, conn: sqlite3.Connection, digests: Sequence[str]) -> dict[int, str]:
         found: dict[int, str] = {}

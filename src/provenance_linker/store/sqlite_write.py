@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 
 from ..errors import StoreError
-from ..model import ApplyResult, Batch, DocumentInfo, Edge, LogEntry
-from . import ledger
+from ..model import ApplyResult, Batch, DocumentInfo, Edge, EdgeKind, LogEntry, NodeKind
+from . import ledger, sqlite_chains
 from .chain import check_continuation
 from .seal import Sealer
 from .sqlite_rows import dumps, node_ids
@@ -89,9 +89,33 @@ def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], date
         ((e.kind, ids[(e.src.kind, e.src.key)], ids[(e.dst.kind, e.dst.key)],
           doc_ids[e.doc or doc_digest], dumps(e.props), None) for e in batch.edges),
     )
+    _dependency_trees(conn, batch, created, ids, doc_ids)
     for stream, payload in batch.log:
         append_log(conn, stream, payload, clock().isoformat(), sealer)
     return ApplyResult(doc_digest, created, len(merged), len(batch.edges))
+
+
+def _dependency_trees(conn: sqlite3.Connection, batch: Batch, created: bool,
+                      ids: Mapping[tuple[str, str], int], doc_ids: Mapping[str, int]) -> None:
+    """Keep the dependency trees of the documents whose DEPENDS_ON edges this batch adds
+    to: a new document's from the batch itself (in edge order, as stored), any other's
+    rebuilt from its stored edges."""
+    digest = batch.document.digest
+    own: list[tuple[int, int]] = []
+    others: set[str] = set()
+    for e in batch.edges:
+        if e.kind != EdgeKind.DEPENDS_ON:
+            continue
+        if e.doc and e.doc != digest:
+            others.add(e.doc)
+        else:
+            own.append((ids[(e.src.kind, e.src.key)], ids[(e.dst.kind, e.dst.key)]))
+    if created:
+        sqlite_chains.write_tree(conn, doc_ids[digest], ids.get((NodeKind.SBOM, digest)), own)
+    elif own:
+        sqlite_chains.rebuild_tree(conn, doc_ids[digest])
+    for other in sorted(others):
+        sqlite_chains.rebuild_tree(conn, doc_ids[other])
 
 
 def _edge_row(e: Edge, ids: Mapping[tuple[str, str], int], doc_ids: Mapping[str, int],
@@ -129,6 +153,7 @@ def delete_document(conn: sqlite3.Connection, digest: str) -> bool:
         return False
     doc_id = row[0]
     conn.execute("DELETE FROM edges WHERE doc_id = ?", (doc_id,))
+    sqlite_chains.clear_tree(conn, doc_id)
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS orphan_candidates(id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM orphan_candidates")
     conn.execute("INSERT INTO orphan_candidates SELECT node_id FROM node_sources "

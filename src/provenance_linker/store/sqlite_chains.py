@@ -1,0 +1,108 @@
+"""The SQLite store's per-SBOM dependency trees (migration 0018): written with the edges
+they derive from, read by blast radius.
+
+A row per (package, SBOM) the SBOM's root reaches over the SBOM's own DEPENDS_ON edges:
+its rank in the breadth-first walk and the node ids between the root and it (`via`,
+packed little-endian uint32, or uint64 after a marker byte when an id needs it). The
+shortest chain to any of a set of packages is then the row with the least rank, read by
+primary key (store/paths.py `chain_from_tree`, the rule Neo4j's walk follows too).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+
+from .paths import dependency_tree
+from .sqlite_rows import chunks
+
+_WIDE = b"\xff"  # prefix of a uint64 chain: its length is then 1 mod 4
+_SMALL = 2**32
+
+
+def encode_via(ids: Sequence[int]) -> bytes:
+    if not ids:
+        return b""
+    if max(ids) < _SMALL:
+        packed = array("I", ids)
+        wide = b""
+    else:
+        packed, wide = array("Q", ids), _WIDE
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return wide + packed.tobytes()
+
+
+def decode_via(data: bytes) -> list[int]:
+    if not data:
+        return []
+    packed = array("Q", data[1:]) if len(data) % 4 == 1 else array("I", data)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return packed.tolist()
+
+
+def write_tree(conn: sqlite3.Connection, doc_id: int, root_id: int | None,
+               pairs: Iterable[tuple[int, int]]) -> None:
+    """Store the tree of `doc_id` from its DEPENDS_ON (src id, dst id) pairs in edge
+    order; rows already stored for it are the caller's to clear (`clear_tree`)."""
+    if root_id is None:
+        return
+    children: dict[int, list[int]] = {}
+    for src, dst in pairs:
+        children.setdefault(src, []).append(dst)
+    if root_id not in children:
+        return
+    tree = dependency_tree(children, root_id)
+    conn.executemany("INSERT INTO dependency_chains VALUES (?, ?, ?, ?)",
+                     ((node, doc_id, rank, encode_via(via))
+                      for node, (rank, via) in tree.items()))
+
+
+def clear_tree(conn: sqlite3.Connection, doc_id: int) -> None:
+    """Drop a document's rows: every node they name is one it asserts (node_sources)."""
+    conn.execute("DELETE FROM dependency_chains WHERE doc_id = ?1 AND node_id IN "
+                 "(SELECT node_id FROM node_sources WHERE doc_id = ?1)", (doc_id,))
+
+
+def rebuild_tree(conn: sqlite3.Connection, doc_id: int) -> None:
+    """Recompute a document's tree from its stored edges (after another document extends
+    them, a re-ingest, or the migration)."""
+    clear_tree(conn, doc_id)
+    root = conn.execute("SELECT n.id FROM documents d JOIN nodes n ON n.kind = 'Sbom' "
+                        "AND n.key = d.digest WHERE d.id = ?", (doc_id,)).fetchone()
+    pairs = conn.execute("SELECT src, dst FROM edges WHERE doc_id = ? "
+                         "AND +kind = 'DEPENDS_ON' ORDER BY id", (doc_id,))
+    write_tree(conn, doc_id, root[0] if root else None, pairs)
+
+
+def backfill(conn: sqlite3.Connection) -> int:
+    """Trees for every document with DEPENDS_ON edges (migration 0018)."""
+    docs = [r[0] for r in conn.execute(
+        "SELECT DISTINCT doc_id FROM edges WHERE kind = 'DEPENDS_ON'")]
+    for doc_id in docs:
+        rebuild_tree(conn, doc_id)
+    return len(docs)
+
+
+def first_rows(conn: sqlite3.Connection, targets: Mapping[int, set[int]]
+               ) -> dict[int, tuple[int, bytes]]:
+    """Per document, (node id, via) of the target with the least rank; documents whose
+    root reaches none of their targets are absent."""
+    by_node: dict[int, list[int]] = {}
+    for doc_id, nodes in targets.items():
+        for node in nodes:
+            by_node.setdefault(node, []).append(doc_id)
+    best: dict[int, tuple[int, int, bytes]] = {}
+    for node, docs in by_node.items():
+        docs.sort()
+        for chunk in chunks(docs):
+            for doc_id, rank, via in conn.execute(
+                    f"SELECT doc_id, rank, via FROM dependency_chains WHERE node_id = ? "
+                    f"AND doc_id IN ({','.join('?' * len(chunk))})", (node, *chunk)):
+                held = best.get(doc_id)
+                if held is None or rank < held[0]:
+                    best[doc_id] = (rank, node, via)
+    return {doc_id: (node, via) for doc_id, (_, node, via) in best.items()}
