@@ -297,8 +297,13 @@ def _batch(line: dict[str, Any]) -> Batch:
     digest, kind, fmt, name, meta, ingested_at = line["info"]
     info = DocumentInfo(digest, kind, fmt, name, meta, ingested_at)
     nodes = [Node(_NODE_KINDS[k], key, props) for k, key, props in line["nodes"]]
-    edges = [Edge(_EDGE_KINDS[k], NodeRef(_NODE_KINDS[sk], skey), NodeRef(_NODE_KINDS[dk], dkey),
-                  props, doc) for k, sk, skey, dk, dkey, props, doc in line["edges"]]
+    # One NodeRef per node, shared by its edges (a 10k-package SBOM has 35k endpoints).
+    refs = {(str(n.kind), n.key): n.ref for n in nodes}
+    edges = []
+    for k, sk, skey, dk, dkey, props, doc in line["edges"]:
+        src = refs.get((sk, skey)) or refs.setdefault((sk, skey), NodeRef(_NODE_KINDS[sk], skey))
+        dst = refs.get((dk, dkey)) or refs.setdefault((dk, dkey), NodeRef(_NODE_KINDS[dk], dkey))
+        edges.append(Edge(_EDGE_KINDS[k], src, dst, props, doc))
     return Batch(document=info, nodes=nodes, edges=edges)
 
 

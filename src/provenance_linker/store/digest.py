@@ -31,11 +31,11 @@ def edge_line(kind: str, src_kind: str, src_key: str, dst_kind: str, dst_key: st
                                     props]))
 
 
-def lines_digest(lines: list[bytes]) -> str:
+def lines_digest(lines: list[bytes], block: int = 50_000) -> str:
     lines.sort()
     h = hashlib.sha256()
-    for line in lines:
-        h.update(line)
+    for i in range(0, len(lines), block):  # joined in blocks: two calls per line cost 2×
+        h.update(b"\n".join(lines[i : i + block]))
         h.update(b"\n")
     return "sha256:" + h.hexdigest()
 

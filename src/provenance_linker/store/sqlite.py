@@ -606,10 +606,11 @@ class SqliteStore:
                 ends[node_id] = (kind, key)
                 lines.append(node_line(kind, key, loads(props)))
             docs = dict(conn.execute("SELECT id, digest FROM documents").fetchall())
+            empty: dict[str, Any] = {}  # most edges: no properties, nothing to parse
             for kind, src, dst, doc_id, props in conn.execute(
                     "SELECT kind, src, dst, doc_id, props FROM edges"):
                 lines.append(edge_line(kind, *ends[src], *ends[dst], docs[doc_id],
-                                       loads(props)))
+                                       empty if props == "{}" else loads(props)))
             del ends
             return lines_digest(lines)
 
