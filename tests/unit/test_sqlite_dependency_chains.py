@@ -47,3 +47,22 @@ def test_edges_asserted_for_another_sbom_rebuild_its_tree(tmp_path: Path) -> Non
     store.delete_document(S1.key)
     assert stored_rows(path) == []  # withdrawn with its SBOM, nothing left behind
     store.close()
+
+
+def test_an_edited_tree_row_is_not_shown_as_evidence(tmp_path: Path) -> None:
+    """With an integrity key the tree rows carry MACs: a row edited outside the store to claim a
+    shortcut that no edge of the SBOM makes is caught, and the chain walked again."""
+    path = tmp_path / "graph.db"
+    store = SqliteStore(f"sqlite:///{path}", integrity_key=b"k" * 32)
+    store.apply(sbom_batch(S1, ["a", "b", "c", "d"]))
+    wanted = {S1.key: {pkg("d").key}}
+    honest = store.shortest_dependency_paths(wanted)
+    with sqlite3.connect(path) as conn:
+        d = conn.execute("SELECT id FROM nodes WHERE key = ?", (pkg("d").key,)).fetchone()[0]
+        conn.execute("UPDATE dependency_chains SET via = x'' WHERE node_id = ?", (d,))
+        forged = conn.execute("SELECT count(*) FROM dependency_chains WHERE via = x''"
+                              ).fetchone()[0]
+    assert forged == 2  # a, and d claiming to hang off the root directly
+    assert store.shortest_dependency_paths(wanted) == honest == {
+        S1.key: [S1.key, *(pkg(n).key for n in "abcd")]}
+    store.close()

@@ -38,6 +38,7 @@ from ..telemetry.logging import timed_query
 from . import sqlite_bulk, sqlite_chains, sqlite_seal
 from . import sqlite_write as write
 from .digest import edge_line, lines_digest, node_line
+from .paths import chains_per_document
 from .seal import Seal, Sealer, Tally, key_from_env
 from .sqlite_rows import chunks, loads, node_ids
 
@@ -45,7 +46,7 @@ from .sqlite_rows import chunks, loads, node_ids
 _NODE_KINDS = {str(k): k for k in NodeKind}
 _EDGE_KINDS = {str(k): k for k in EdgeKind}
 # Python steps of a migration, run in its transaction after its SQL.
-_AFTER_MIGRATION: dict[int, Callable[[sqlite3.Connection], object]] = {
+_AFTER_MIGRATION: dict[int, Callable[[sqlite3.Connection, Sealer | None], object]] = {
     18: sqlite_chains.backfill}
 
 
@@ -315,7 +316,7 @@ class SqliteStore:
                         if statement.strip():
                             w.execute(statement)
                     if version in _AFTER_MIGRATION:
-                        _AFTER_MIGRATION[version](w)
+                        _AFTER_MIGRATION[version](w, self.sealer)
                     w.execute("INSERT INTO schema_migrations VALUES (?, ?)",
                               (version, self._clock().isoformat()))
                     applied.add(version)
@@ -489,17 +490,29 @@ class SqliteStore:
                                   if ("Package", k) in targets}
                       for d, keys in wanted.items() if d in doc_of}
             chains: dict[int, list[int]] = {}
-            for doc_id, (node, via) in sqlite_chains.first_rows(conn, by_doc).items():
+            roots = node_ids(conn, {("Sbom", d) for d in doc_of})
+            found, forged = sqlite_chains.first_rows(conn, by_doc, self.sealer)
+            for doc_id, (node, via) in found.items():
                 between = sqlite_chains.decode_via(via)
-                if len(between) < max_depth:
-                    chains[doc_id] = [*between, node]
+                root = roots.get(("Sbom", docs[doc_id]))
+                if root is not None and len(between) < max_depth:
+                    chains[doc_id] = [root, *between, node]
+            for doc_id in forged:  # a tree row edited outside the store: walk the edges
+                if ("Sbom", docs[doc_id]) not in roots:
+                    continue
+                rows = conn.execute("SELECT doc_id, src, dst FROM edges WHERE doc_id = ? "
+                                    "AND +kind = 'DEPENDS_ON' ORDER BY id", (doc_id,))
+                root = roots[("Sbom", docs[doc_id])]
+                chains.update(chains_per_document(rows, [doc_id], by_doc, {doc_id: root},
+                                                  max_depth))
             key_of: dict[int, str] = {}
             ids = sorted({n for c in chains.values() for n in c})
             for chunk in chunks(ids):
                 key_of.update(conn.execute(
                     f"SELECT id, key FROM nodes WHERE id IN ({','.join('?' * len(chunk))})",
                     list(chunk)).fetchall())
-        return {docs[d]: [docs[d], *(key_of[n] for n in chain)] for d, chain in chains.items()}
+        return {docs[d]: [docs[d], *(key_of[n] for n in chain[1:])]
+                for d, chain in chains.items()}
 
     def _doc_ids(self, conn: sqlite3.Connection, digests: Sequence[str]) -> dict[int, str]:
         found: dict[int, str] = {}

@@ -6,18 +6,27 @@ its rank in the breadth-first walk and the node ids between the root and it (`vi
 packed little-endian uint32, or uint64 after a marker byte when an id needs it). The
 shortest chain to any of a set of packages is then the row with the least rank, read by
 primary key (store/paths.py `chain_from_tree`, the rule Neo4j's walk follows too).
+
+The rows are derived, so they are not part of the table seals; with an integrity key
+each carries its own keyed MAC (16 bytes of HMAC-SHA256 over the row), checked for the
+rows an answer uses: an edited row is not shown, its SBOM's edges are walked instead.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import struct
 import sys
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 
 from .paths import dependency_tree
+from .seal import Sealer
 from .sqlite_rows import chunks
 
+_ROW = struct.Struct("<qqq")  # node id, document id, rank: fixed width, then `via`
+_LABEL = b"dependency_chains\0"
+MAC_BYTES = 16
 _WIDE = b"\xff"  # prefix of a uint64 chain: its length is then 1 mod 4
 _SMALL = 2**32
 
@@ -44,8 +53,15 @@ def decode_via(data: bytes) -> list[int]:
     return packed.tolist()
 
 
+def row_mac(sealer: Sealer | None, node: int, doc_id: int, rank: int, via: bytes
+            ) -> bytes | None:
+    if sealer is None:
+        return None
+    return sealer.digest(_LABEL + _ROW.pack(node, doc_id, rank) + via)[:MAC_BYTES]
+
+
 def write_tree(conn: sqlite3.Connection, doc_id: int, root_id: int | None,
-               pairs: Iterable[tuple[int, int]]) -> None:
+               pairs: Iterable[tuple[int, int]], sealer: Sealer | None) -> None:
     """Store the tree of `doc_id` from its DEPENDS_ON (src id, dst id) pairs in edge
     order; rows already stored for it are the caller's to clear (`clear_tree`)."""
     if root_id is None:
@@ -55,10 +71,11 @@ def write_tree(conn: sqlite3.Connection, doc_id: int, root_id: int | None,
         children.setdefault(src, []).append(dst)
     if root_id not in children:
         return
-    tree = dependency_tree(children, root_id)
-    conn.executemany("INSERT INTO dependency_chains VALUES (?, ?, ?, ?)",
-                     ((node, doc_id, rank, encode_via(via))
-                      for node, (rank, via) in tree.items()))
+    rows = []
+    for node, (rank, between) in dependency_tree(children, root_id).items():
+        via = encode_via(between)
+        rows.append((node, doc_id, rank, via, row_mac(sealer, node, doc_id, rank, via)))
+    conn.executemany("INSERT INTO dependency_chains VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def clear_tree(conn: sqlite3.Connection, doc_id: int) -> None:
@@ -67,7 +84,7 @@ def clear_tree(conn: sqlite3.Connection, doc_id: int) -> None:
                  "(SELECT node_id FROM node_sources WHERE doc_id = ?1)", (doc_id,))
 
 
-def rebuild_tree(conn: sqlite3.Connection, doc_id: int) -> None:
+def rebuild_tree(conn: sqlite3.Connection, doc_id: int, sealer: Sealer | None) -> None:
     """Recompute a document's tree from its stored edges (after another document extends
     them, a re-ingest, or the migration)."""
     clear_tree(conn, doc_id)
@@ -75,34 +92,42 @@ def rebuild_tree(conn: sqlite3.Connection, doc_id: int) -> None:
                         "AND n.key = d.digest WHERE d.id = ?", (doc_id,)).fetchone()
     pairs = conn.execute("SELECT src, dst FROM edges WHERE doc_id = ? "
                          "AND +kind = 'DEPENDS_ON' ORDER BY id", (doc_id,))
-    write_tree(conn, doc_id, root[0] if root else None, pairs)
+    write_tree(conn, doc_id, root[0] if root else None, pairs, sealer)
 
 
-def backfill(conn: sqlite3.Connection) -> int:
+def backfill(conn: sqlite3.Connection, sealer: Sealer | None) -> int:
     """Trees for every document with DEPENDS_ON edges (migration 0018)."""
     docs = [r[0] for r in conn.execute(
         "SELECT DISTINCT doc_id FROM edges WHERE kind = 'DEPENDS_ON'")]
     for doc_id in docs:
-        rebuild_tree(conn, doc_id)
+        rebuild_tree(conn, doc_id, sealer)
     return len(docs)
 
 
-def first_rows(conn: sqlite3.Connection, targets: Mapping[int, set[int]]
-               ) -> dict[int, tuple[int, bytes]]:
-    """Per document, (node id, via) of the target with the least rank; documents whose
-    root reaches none of their targets are absent."""
+def first_rows(conn: sqlite3.Connection, targets: Mapping[int, set[int]],
+               sealer: Sealer | None) -> tuple[dict[int, tuple[int, bytes]], list[int]]:
+    """Per document, (node id, via) of the target with the least rank (documents whose
+    root reaches none of their targets are absent), and the documents whose row with
+    the least rank fails its MAC."""
     by_node: dict[int, list[int]] = {}
     for doc_id, nodes in targets.items():
         for node in nodes:
             by_node.setdefault(node, []).append(doc_id)
-    best: dict[int, tuple[int, int, bytes]] = {}
+    best: dict[int, tuple[int, int, bytes, bytes | None]] = {}
     for node, docs in by_node.items():
         docs.sort()
         for chunk in chunks(docs):
-            for doc_id, rank, via in conn.execute(
-                    f"SELECT doc_id, rank, via FROM dependency_chains WHERE node_id = ? "
+            for doc_id, rank, via, mac in conn.execute(
+                    f"SELECT doc_id, rank, via, mac FROM dependency_chains WHERE node_id = ? "
                     f"AND doc_id IN ({','.join('?' * len(chunk))})", (node, *chunk)):
                 held = best.get(doc_id)
                 if held is None or rank < held[0]:
-                    best[doc_id] = (rank, node, via)
-    return {doc_id: (node, via) for doc_id, (_, node, via) in best.items()}
+                    best[doc_id] = (rank, node, via, mac)
+    found: dict[int, tuple[int, bytes]] = {}
+    forged: list[int] = []
+    for doc_id, (rank, node, via, mac) in best.items():
+        if sealer is not None and mac != row_mac(sealer, node, doc_id, rank, via):
+            forged.append(doc_id)
+        else:
+            found[doc_id] = (node, via)
+    return found, sorted(forged)

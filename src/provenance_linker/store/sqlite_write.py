@@ -69,11 +69,13 @@ def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], date
             delete_document(conn, old)
     doc_id, created = ensure_document(conn, batch.document, clock, sealer)
     # The node MAC is computed in SQL (pl_mac), where the merged properties exist.
+    before = conn.execute("SELECT coalesce(max(id), 0) FROM nodes").fetchone()[0]
     conn.executemany(
         _UPSERT_NODES_SEALED if sealer is not None else _UPSERT_NODES,
         ((k, key, dumps(p)) for (k, key), p in merged.items()),  # streamed
     )
-    ids = node_ids(conn, merged.keys())
+    ids = inserted_node_ids(conn, before)
+    ids.update(node_ids(conn, [k for k in merged if k not in ids]))
     doc_ids = {doc_digest: doc_id}
     for digest in {e.doc for e in batch.edges if e.doc} - {doc_digest}:
         doc_ids[digest] = document_id(conn, digest)
@@ -89,14 +91,24 @@ def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], date
         ((e.kind, ids[(e.src.kind, e.src.key)], ids[(e.dst.kind, e.dst.key)],
           doc_ids[e.doc or doc_digest], dumps(e.props), None) for e in batch.edges),
     )
-    _dependency_trees(conn, batch, created, ids, doc_ids)
+    _dependency_trees(conn, batch, created, ids, doc_ids, sealer)
     for stream, payload in batch.log:
         append_log(conn, stream, payload, clock().isoformat(), sealer)
     return ApplyResult(doc_digest, created, len(merged), len(batch.edges))
 
 
+def inserted_node_ids(conn: sqlite3.Connection, before: int) -> dict[tuple[str, str], int]:
+    """The nodes this transaction inserted since the largest id was `before`, by key: one
+    scan of the end of the table instead of a keyed lookup each (a new SBOM's packages
+    are mostly new). SQLite gives new rows larger ids while it can; any it did not is
+    looked up by key like the nodes that already existed."""
+    return {(kind, key): node_id for node_id, kind, key in conn.execute(
+        "SELECT id, kind, key FROM nodes WHERE id > ?", (before,))}
+
+
 def _dependency_trees(conn: sqlite3.Connection, batch: Batch, created: bool,
-                      ids: Mapping[tuple[str, str], int], doc_ids: Mapping[str, int]) -> None:
+                      ids: Mapping[tuple[str, str], int], doc_ids: Mapping[str, int],
+                      sealer: Sealer | None) -> None:
     """Keep the dependency trees of the documents whose DEPENDS_ON edges this batch adds
     to: a new document's from the batch itself (in edge order, as stored), any other's
     rebuilt from its stored edges."""
@@ -111,11 +123,12 @@ def _dependency_trees(conn: sqlite3.Connection, batch: Batch, created: bool,
         else:
             own.append((ids[(e.src.kind, e.src.key)], ids[(e.dst.kind, e.dst.key)]))
     if created:
-        sqlite_chains.write_tree(conn, doc_ids[digest], ids.get((NodeKind.SBOM, digest)), own)
+        sqlite_chains.write_tree(conn, doc_ids[digest], ids.get((NodeKind.SBOM, digest)), own,
+                                 sealer)
     elif own:
-        sqlite_chains.rebuild_tree(conn, doc_ids[digest])
+        sqlite_chains.rebuild_tree(conn, doc_ids[digest], sealer)
     for other in sorted(others):
-        sqlite_chains.rebuild_tree(conn, doc_ids[other])
+        sqlite_chains.rebuild_tree(conn, doc_ids[other], sealer)
 
 
 def _edge_row(e: Edge, ids: Mapping[tuple[str, str], int], doc_ids: Mapping[str, int],
