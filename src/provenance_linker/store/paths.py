@@ -4,7 +4,7 @@ and Neo4j's document-scoped traversal."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -16,15 +16,11 @@ D = TypeVar("D", int, str)  # documents: SQLite ids, Neo4j digests
 K = TypeVar("K", bound=Hashable)  # a node in a dependency walk
 
 
-def dependency_tree(children: Mapping[K, Sequence[K]], root: K
-                    ) -> dict[K, tuple[int, tuple[K, ...]]]:
-    """Breadth-first from the root over `children` (parent -> children, in edge order):
-    for every node reached, (its rank in the walk, the nodes between the root and it).
-
-    This is the one rule for a dependency path: the chain to a set of targets is the
-    chain to the target the walk reaches first, so it is a shortest one, and ties go to
-    the earlier edges. Stored per SBOM (SQLite), it answers without reading edges."""
-    tree: dict[K, tuple[int, tuple[K, ...]]] = {}
+def _breadth_first(children: Mapping[K, Sequence[K]], root: K
+                   ) -> Iterator[tuple[K, tuple[K, ...]]]:
+    """Every node the root reaches, once, in the order a breadth-first walk over
+    `children` (parent -> children, in edge order) first meets it, with the nodes between
+    the root and it; so by depth, then by edge order."""
     seen = {root}
     frontier: list[tuple[K, tuple[K, ...]]] = [(root, ())]
     while frontier:
@@ -32,37 +28,37 @@ def dependency_tree(children: Mapping[K, Sequence[K]], root: K
         for node, above in frontier:
             below: tuple[K, ...] = (*above, node) if node != root else ()
             for child in children.get(node, ()):
-                if child in seen:
-                    continue
-                seen.add(child)
-                tree[child] = (len(tree) + 1, below)
-                following.append((child, below))
+                if child not in seen:
+                    seen.add(child)
+                    following.append((child, below))
+                    yield child, below
         frontier = following
-    return tree
+
+
+def dependency_tree(children: Mapping[K, Sequence[K]], root: K
+                    ) -> dict[K, tuple[int, tuple[K, ...]]]:
+    """For every node the root reaches over `children`: (its rank in the breadth-first
+    walk, the nodes between the root and it).
+
+    This is the one rule for a dependency path: the chain to a set of targets is the
+    chain to the target the walk reaches first, so it is a shortest one, and ties go to
+    the earlier edges. Stored per SBOM (SQLite), it answers without reading edges."""
+    return {node: (rank, between)
+            for rank, (node, between) in enumerate(_breadth_first(children, root), 1)}
 
 
 def first_chain(children: Mapping[K, Sequence[K]], targets: set[K], root: K,
                 max_depth: int) -> list[K] | None:
     """The chain (root first) to the target `dependency_tree` reaches first, if it is at
     most max_depth edges long; None otherwise. Stops at the first target."""
-    if root in targets:
-        targets = targets - {root}
-    seen = {root}
-    frontier: list[tuple[K, tuple[K, ...]]] = [(root, ())]
-    for _ in range(max_depth):
-        following: list[tuple[K, tuple[K, ...]]] = []
-        for node, above in frontier:
-            below: tuple[K, ...] = (*above, node) if node != root else ()
-            for child in children.get(node, ()):
-                if child in seen:
-                    continue
-                if child in targets:
-                    return [root, *below, child]
-                seen.add(child)
-                following.append((child, below))
-        if not following:
+    for node, between in _breadth_first(children, root):
+        if len(between) >= max_depth:  # the walk goes by depth: the rest is deeper
             return None
-        frontier = following
+        if node in targets:
+            chain = [root]
+            chain.extend(between)
+            chain.append(node)
+            return chain
     return None
 
 
