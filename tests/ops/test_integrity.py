@@ -121,6 +121,11 @@ EDITS = [
     ("quarantine record added",
      ["INSERT INTO records(collection, key, value) VALUES ('quarantine', 'x', '{}')"],
      ["CREATE (:Record {collection: 'quarantine', key: 'x', value: '{}'})"], "records", "x"),
+    ("dependency tree edited (a shorter path claimed)",
+     ["UPDATE dependency_chains SET via = x'', rank = 1 "
+      "WHERE node_id = (SELECT max(node_id) FROM dependency_chains)"],
+     ["MATCH (d:Document) WHERE d.dependencies IS NOT NULL WITH d ORDER BY d.seq LIMIT 1 "
+      "SET d.dependencies = '{\"keys\": [], \"edges\": []}'"], "derived", ""),
     ("seal edited",
      ["UPDATE integrity_seals SET count = count - 1 WHERE name = 'edges'"],
      ["MATCH (s:IntegritySeal {name: 'edges'}) SET s.count = s.count - 1"], "edges", "-"),

@@ -3,6 +3,8 @@ for documents stored without one, and equal to what the edges say."""
 
 from __future__ import annotations
 
+import orjson
+
 from provenance_linker.model import Batch, DocumentInfo, Edge, EdgeKind, Node, NodeKind
 from provenance_linker.store import open_store
 from provenance_linker.store.neo4j import Neo4jStore
@@ -41,12 +43,39 @@ def test_migration_2_rebuilds_missing_indexes(neo4j_server: Neo4jServer) -> None
         # A database from before the index: no index, schema at version 1.
         neo4j_server.driver().execute_query(
             "MATCH (d:Document) REMOVE d.dependencies WITH count(d) AS n "
-            "MATCH (v:SchemaVersion {version: 2}) DELETE v")
+            "MATCH (v:SchemaVersion) WHERE v.version >= 2 DELETE v")
         assert not any(indexes(neo4j_server).values())
         assert store.shortest_dependency_paths(wanted) == chains  # the edge walk
-        assert store.migrate() == 2
+        assert store.migrate() == 3
         assert indexes(neo4j_server) == written
         assert store.shortest_dependency_paths(wanted) == chains
-        assert store.migrate() == 2  # nothing pending: no second backfill
+        assert store.migrate() == 3  # nothing pending: no second backfill
+    finally:
+        store.close()
+
+
+def test_an_edited_index_is_walked_around_and_reported(neo4j_server: Neo4jServer) -> None:
+    """The index is derived, so it carries its own MAC under an integrity key: an index
+    edited outside the store to claim a shortcut is not used (the sealed edges are
+    walked), and `integrity verify`'s derived check names the document."""
+    store = open_store(neo4j_server.url, integrity_key=b"k" * 32)
+    assert isinstance(store, Neo4jStore)
+    try:
+        sbom = Node(NodeKind.SBOM, "sha256:" + "5" * 64, {})
+        pkgs = [Node(NodeKind.PACKAGE, f"pkg:npm/q{i}@1.0.0", {}) for i in range(4)]
+        edges = [Edge(EdgeKind.DEPENDS_ON, a.ref, b.ref)
+                 for a, b in zip([sbom, *pkgs], pkgs, strict=False)]
+        store.apply(Batch(DocumentInfo(sbom.key, "sbom", "cyclonedx-json", "q.json", {}),
+                          [sbom, *pkgs], edges))
+        wanted = {sbom.key: {pkgs[3].key}}
+        honest = store.shortest_dependency_paths(wanted)
+        assert honest == {sbom.key: [sbom.key, *(p.key for p in pkgs)]}
+        assert store.integrity_derived() is None
+        forged = orjson.dumps({"keys": [pkgs[3].key, sbom.key], "edges": [1, 0]}).decode()
+        neo4j_server.driver().execute_query(
+            "MATCH (d:Document {digest: $d}) SET d.dependencies = $i",
+            {"d": sbom.key, "i": forged})
+        assert store.shortest_dependency_paths(wanted) == honest
+        assert store.integrity_derived() == ("dependency index", sbom.key)
     finally:
         store.close()

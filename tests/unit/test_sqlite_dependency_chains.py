@@ -65,4 +65,5 @@ def test_an_edited_tree_row_is_not_shown_as_evidence(tmp_path: Path) -> None:
     assert forged == 2  # a, and d claiming to hang off the root directly
     assert store.shortest_dependency_paths(wanted) == honest == {
         S1.key: [S1.key, *(pkg(n).key for n in "abcd")]}
+    assert store.integrity_derived() == (f"dependency tree of {S1.key}", pkg("d").key)
     store.close()

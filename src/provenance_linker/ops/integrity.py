@@ -61,7 +61,8 @@ def verify(store: GraphStore, *, clock: Callable[[], datetime]) -> IntegrityRepo
     sealer = _sealer(store)
     report = IntegrityReport(display_url(store))
     with store.snapshot():
-        report.divergence = _check_tables(store, sealer, report) or _check_chains(store, report)
+        report.divergence = (_check_tables(store, sealer, report)
+                             or _check_chains(store, report) or _check_derived(store))
     report.ok = report.divergence is None
     report.checked_at = clock().isoformat()
     _publish(store, report)
@@ -98,6 +99,14 @@ def _check_tables(store: GraphStore, sealer: Sealer,
             return Divergence(table, "-", "-", f"{what} outside the system "
                               f"(sealed {seal.count} rows, found {count})")
     return None
+
+
+def _check_derived(store: GraphStore) -> Divergence | None:
+    bad = store.integrity_derived()
+    if bad is None:
+        return None
+    return Divergence("derived", bad[0], bad[1], "derived row does not match its seal "
+                      "(edited outside the system, or written before the integrity key)")
 
 
 def _check_chains(store: GraphStore, report: IntegrityReport) -> Divergence | None:

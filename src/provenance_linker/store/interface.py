@@ -181,6 +181,12 @@ class GraphStore(Protocol):
         """A row referencing a row that does not exist (label, key), if any."""
         ...
 
+    def integrity_derived(self) -> tuple[str, str] | None:
+        """The first derived row (the dependency trees or indexes blast radius reads,
+        kept beside the sealed tables with their own MACs) whose MAC does not match, as
+        (label, key); None when all match or no key is configured."""
+        ...
+
     # --- size (ops/retention.py)
     def size_bytes(self) -> int | None:
         """Bytes the store occupies on disk, when the backend can tell."""

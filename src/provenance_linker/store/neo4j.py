@@ -41,7 +41,7 @@ from .neo4j_config import parse_target
 from .neo4j_errors import log_unavailable, translate
 from .neo4j_props import is_native, loads
 from .neo4j_state import OperationalState
-from .neo4j_write import BatchWriter, delete_document, run_statement
+from .neo4j_write import BatchWriter, delete_document, dependency_index_mac, run_statement
 from .paths import chains_per_document, encode_dependencies, index_chain, walk_edges
 from .seal import Seal, Sealer, key_from_env
 
@@ -175,7 +175,7 @@ class Neo4jStore(OperationalState):
                 for statement in schema.MIGRATIONS[version]:
                     self._session_run(WRITE_ACCESS, run_statement, statement)
                 self._session_run(WRITE_ACCESS, run_statement, "CALL db.awaitIndexes(300)")
-                if version == 2:
+                if version in (2, 3):
                     self._backfill_indexes()
                 self._session_run(
                     WRITE_ACCESS, run_statement,
@@ -203,10 +203,12 @@ class Neo4jStore(OperationalState):
             pairs: dict[str, list[tuple[str, str]]] = {}
             for doc, src, dst in edges:
                 pairs.setdefault(doc, []).append((src, dst))
+            rows = [[doc, index, dependency_index_mac(self.sealer, doc, index)]
+                    for doc, p in pairs.items() if (index := encode_dependencies(p))]
             self._session_run(WRITE_ACCESS, run_statement, (
                 f"UNWIND $rows AS r MATCH (d:{schema.DOCUMENT} {{digest: r[0]}}) "
-                f"SET d.{schema.DEPENDENCY_INDEX} = r[1]"),
-                {"rows": [[doc, encode_dependencies(p)] for doc, p in pairs.items()]})
+                f"SET d.{schema.DEPENDENCY_INDEX} = r[1], "
+                f"d.{schema.DEPENDENCY_INDEX_MAC} = r[2]"), {"rows": rows})
         return len(docs)
 
     # --- graph writes --------------------------------------------------------------------
@@ -328,7 +330,8 @@ class Neo4jStore(OperationalState):
                   "WITH r[0] AS sbom, t.key AS key ORDER BY e._ord "
                   "WITH sbom, collect(key)[0] AS first " + cy.collected("sbom, first"))
         indexes = (f"UNWIND $docs AS d MATCH (x:{schema.DOCUMENT} {{digest: d}}) "
-                   + cy.collected(f"d, x.{schema.DEPENDENCY_INDEX}"))
+                   + cy.collected(f"d, x.{schema.DEPENDENCY_INDEX}, "
+                                  f"x.{schema.DEPENDENCY_INDEX_MAC}"))
         # The fallback streams: 200 large SBOMs' edges are too many for one list.
         walk = (f"MATCH (a)-[e:{EdgeKind.DEPENDS_ON}]->(b) WHERE e.doc IN $docs "
                 "RETURN e.doc, a.key, b.key ORDER BY e._ord")
@@ -341,9 +344,11 @@ class Neo4jStore(OperationalState):
             rest = [sbom for sbom in targets if sbom not in chains]
             unindexed = []
             for i in range(0, len(rest), 200):
-                for sbom, index in self._rows([indexes], {"docs": rest[i : i + 200]},
-                                              collected=True):
-                    if index is None:
+                for sbom, index, mac in self._rows([indexes], {"docs": rest[i : i + 200]},
+                                                   collected=True):
+                    # No index, or one edited outside the store: walk the sealed edges.
+                    if index is None or (self.sealer is not None and mac != (
+                            dependency_index_mac(self.sealer, sbom, index))):
                         unindexed.append(sbom)
                     elif chain := index_chain(index, targets[sbom], sbom, max_depth):
                         chains[sbom] = chain
@@ -471,6 +476,17 @@ class Neo4jStore(OperationalState):
 
     def integrity_orphan(self, table: str) -> tuple[str, str] | None:
         return None  # relationships cannot outlive their nodes in Neo4j
+
+    def integrity_derived(self) -> tuple[str, str] | None:
+        if self.sealer is None:
+            return None
+        for digest, index, mac in self._rows([
+                f"MATCH (d:{schema.DOCUMENT}) WHERE d.{schema.DEPENDENCY_INDEX} IS NOT NULL "
+                f"RETURN d.digest, d.{schema.DEPENDENCY_INDEX}, "
+                f"d.{schema.DEPENDENCY_INDEX_MAC} ORDER BY d.seq"], {}):
+            if mac != dependency_index_mac(self.sealer, digest, index):
+                return "dependency index", digest
+        return None
 
 
     def deployment_runs(self, environment: str | None = None) -> list[tuple[Edge, Node]]:

@@ -19,6 +19,8 @@ SCHEMA_VERSION = "SchemaVersion"
 ASSERTS = "ASSERTS"  # (:Document)-[:ASSERTS]->(node): node provenance
 # Document property: the document's own DEPENDS_ON edges, compact (neo4j_write.py).
 DEPENDENCY_INDEX = "dependencies"
+# Its keyed MAC (it is derived, so not in the table seals): checked where it is read.
+DEPENDENCY_INDEX_MAC = "dependencies_mac"
 
 # Top-level properties worth a range index, per node label (what `find` filters on).
 INDEXED_PROPS: dict[NodeKind, tuple[str, ...]] = {
@@ -70,5 +72,7 @@ def _initial() -> list[str]:
 MIGRATIONS: dict[int, list[str]] = {
     1: _initial(),
     2: [],
+    # Indexes re-derived from the edges with their MACs (earlier ones had none).
+    3: ["MATCH (d:Document) REMOVE d.dependencies, d.dependencies_mac"],
 }
 LATEST = max(MIGRATIONS)

@@ -100,7 +100,8 @@ class BatchWriter:
         self._upsert_edges(tx, ids, seq, created)
         if self.stale_indexes:
             tx.run(f"UNWIND $docs AS d MATCH (x:{schema.DOCUMENT} {{digest: d}}) "
-                   f"REMOVE x.{schema.DEPENDENCY_INDEX}", {"docs": self.stale_indexes}).consume()
+                   f"REMOVE x.{schema.DEPENDENCY_INDEX}, x.{schema.DEPENDENCY_INDEX_MAC}",
+                   {"docs": self.stale_indexes}).consume()
         for stream, payload in self.batch.log:
             append_log(tx, stream, dict(payload), self.now, self.sealer, self.tally)
         flush(tx, self.sealer, self.tally)
@@ -122,9 +123,13 @@ class BatchWriter:
             f"MATCH (c:{schema.SEQUENCE} {{name: 'documents'}}) SET c.value = c.value + 1 "
             f"CREATE (d:{schema.DOCUMENT} {{digest: $digest, kind: $kind, format: $format, "
             "name: $name, meta: $meta, ingested_at: $at, seq: c.value, "
-            f"{schema.DEPENDENCY_INDEX}: $dependencies, {MAC}: $mac}}) RETURN d.seq AS seq",
+            f"{schema.DEPENDENCY_INDEX}: $dependencies, "
+            f"{schema.DEPENDENCY_INDEX_MAC}: $dependencies_mac, {MAC}: $mac}}) "
+            "RETURN d.seq AS seq",
             {"digest": self.doc, "kind": info.kind, "format": info.format, "name": info.name,
-             "meta": meta, "at": at, "dependencies": self.dependencies, "mac": mac},
+             "meta": meta, "at": at, "dependencies": self.dependencies,
+             "dependencies_mac": dependency_index_mac(self.sealer, self.doc, self.dependencies),
+             "mac": mac},
         ).single()
         self.tally.add("documents", mac)
         assert record is not None
@@ -241,6 +246,11 @@ def dependency_index(edges: Mapping[EdgeIdentity, tuple[int, Any]], doc: str) ->
     own = sorted((position, identity[2], identity[4]) for identity, (position, _) in
                  edges.items() if identity[0] == EdgeKind.DEPENDS_ON and identity[5] == doc)
     return encode_dependencies([(src, dst) for _, src, dst in own])
+
+
+def dependency_index_mac(sealer: Sealer | None, doc: str, index: str | None) -> str | None:
+    """The index's own MAC (None without a key or an index)."""
+    return row_mac(sealer, "dependencies", doc, index) if index is not None else None
 
 
 def delete_document(tx: ManagedTransaction, digest: str, sealer: Sealer | None = None,

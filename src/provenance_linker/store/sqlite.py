@@ -745,6 +745,19 @@ class SqliteStore:
                        ) -> Iterator[tuple[str, str, tuple[object, ...], str | None]]:
         return sqlite_seal.sealed_rows(self._conn(), table)
 
+    def integrity_derived(self) -> tuple[str, str] | None:
+        if self.sealer is None:
+            return None
+        conn = self._conn()
+        bad = sqlite_chains.first_unsealed(conn, self.sealer)
+        if bad is None:
+            return None
+        doc_id, node_id = bad
+        digest = conn.execute("SELECT digest FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        key = conn.execute("SELECT key FROM nodes WHERE id = ?", (node_id,)).fetchone()
+        return (f"dependency tree of {digest[0] if digest else f'document {doc_id}'}",
+                key[0] if key else f"node {node_id}")
+
     def integrity_orphan(self, table: str) -> tuple[str, str] | None:
         return sqlite_seal.orphan(self._conn(), table)
 

@@ -131,3 +131,12 @@ def first_rows(conn: sqlite3.Connection, targets: Mapping[int, set[int]],
         else:
             found[doc_id] = (node, via)
     return found, sorted(forged)
+
+
+def first_unsealed(conn: sqlite3.Connection, sealer: Sealer) -> tuple[int, int] | None:
+    """(document id, node id) of the first stored row whose MAC does not match."""
+    for node, doc_id, rank, via, mac in conn.execute(
+            "SELECT node_id, doc_id, rank, via, mac FROM dependency_chains"):
+        if mac != row_mac(sealer, node, doc_id, rank, via):
+            return doc_id, node
+    return None
