@@ -19,6 +19,7 @@ import hmac
 import itertools
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -153,27 +154,28 @@ _MANIFEST = b'{"t":"manifest"'  # how the writer starts the manifest line
 _HEADER_MAX = 1 << 16  # a first line longer than this is no header
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+@contextmanager
+def _opened(path: Path) -> Iterator[gzip.GzipFile]:
+    """The archive's decompressed stream; read failures become errors naming it."""
     try:
         with gzip.open(path, "rb") as stream:
-            yield from enumerate(stream, 1)
+            yield stream
     except FileNotFoundError as exc:
         raise UsageError("backup archive not found", where=str(path)) from exc
     except (OSError, EOFError, zlib.error) as exc:
         raise InvalidDocument(f"backup archive is damaged or truncated ({exc})",
                               where=str(path)) from exc
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    with _opened(path) as stream:
+        yield from enumerate(stream, 1)
 
 
 def _blocks(path: Path) -> Iterator[bytes]:
-    try:
-        with gzip.open(path, "rb") as stream:
-            while block := stream.read(_READ):
-                yield block
-    except FileNotFoundError as exc:
-        raise UsageError("backup archive not found", where=str(path)) from exc
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InvalidDocument(f"backup archive is damaged or truncated ({exc})",
-                              where=str(path)) from exc
+    with _opened(path) as stream:
+        while block := stream.read(_READ):
+            yield block
 
 
 def _check_header(raw: bytes, path: Path) -> None:

@@ -16,6 +16,14 @@ D = TypeVar("D", int, str)  # documents: SQLite ids, Neo4j digests
 K = TypeVar("K", bound=Hashable)  # a node in a dependency walk
 
 
+def children_of(pairs: Iterable[tuple[K, K]]) -> dict[K, list[K]]:
+    """parent -> children from (src, dst) DEPENDS_ON pairs, in edge order."""
+    children: dict[K, list[K]] = {}
+    for src, dst in pairs:
+        children.setdefault(src, []).append(dst)
+    return children
+
+
 def _breadth_first(children: Mapping[K, Sequence[K]], root: K
                    ) -> Iterator[tuple[K, tuple[K, ...]]]:
     """Every node the root reaches, once, in the order a breadth-first walk over

@@ -38,7 +38,7 @@ from ..telemetry.logging import timed_query
 from . import sqlite_bulk, sqlite_chains, sqlite_seal
 from . import sqlite_write as write
 from .digest import edge_line, lines_digest, node_line
-from .paths import chains_per_document
+from .paths import chain_from_tree, children_of, first_chain
 from .seal import Seal, Sealer, Tally, key_from_env
 from .sqlite_rows import chunks, loads, node_ids
 
@@ -491,20 +491,18 @@ class SqliteStore:
                       for d, keys in wanted.items() if d in doc_of}
             chains: dict[int, list[int]] = {}
             roots = node_ids(conn, {("Sbom", d) for d in doc_of})
-            found, forged = sqlite_chains.first_rows(conn, by_doc, self.sealer)
-            for doc_id, (node, via) in found.items():
-                between = sqlite_chains.decode_via(via)
+            trees, forged = sqlite_chains.stored_trees(conn, by_doc, self.sealer)
+            for doc_id, tree in trees.items():
                 root = roots.get(("Sbom", docs[doc_id]))
-                if root is not None and len(between) < max_depth:
-                    chains[doc_id] = [root, *between, node]
+                if root is not None and (
+                        chain := chain_from_tree(tree, by_doc[doc_id], root, max_depth)):
+                    chains[doc_id] = chain
             for doc_id in forged:  # a tree row edited outside the store: walk the edges
-                if ("Sbom", docs[doc_id]) not in roots:
-                    continue
-                rows = conn.execute("SELECT doc_id, src, dst FROM edges WHERE doc_id = ? "
-                                    "AND +kind = 'DEPENDS_ON' ORDER BY id", (doc_id,))
-                root = roots[("Sbom", docs[doc_id])]
-                chains.update(chains_per_document(rows, [doc_id], by_doc, {doc_id: root},
-                                                  max_depth))
+                root = roots.get(("Sbom", docs[doc_id]))
+                children = children_of(sqlite_chains.dependency_pairs(conn, doc_id))
+                if root is not None and (
+                        chain := first_chain(children, by_doc[doc_id], root, max_depth)):
+                    chains[doc_id] = chain
             key_of: dict[int, str] = {}
             ids = sorted({n for c in chains.values() for n in c})
             for chunk in chunks(ids):

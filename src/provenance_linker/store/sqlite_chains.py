@@ -20,7 +20,7 @@ import sys
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 
-from .paths import dependency_tree
+from .paths import children_of, dependency_tree
 from .seal import Sealer
 from .sqlite_rows import chunks
 
@@ -66,9 +66,7 @@ def write_tree(conn: sqlite3.Connection, doc_id: int, root_id: int | None,
     order; rows already stored for it are the caller's to clear (`clear_tree`)."""
     if root_id is None:
         return
-    children: dict[int, list[int]] = {}
-    for src, dst in pairs:
-        children.setdefault(src, []).append(dst)
+    children = children_of(pairs)
     if root_id not in children:
         return
     rows = []
@@ -90,9 +88,13 @@ def rebuild_tree(conn: sqlite3.Connection, doc_id: int, sealer: Sealer | None) -
     clear_tree(conn, doc_id)
     root = conn.execute("SELECT n.id FROM documents d JOIN nodes n ON n.kind = 'Sbom' "
                         "AND n.key = d.digest WHERE d.id = ?", (doc_id,)).fetchone()
-    pairs = conn.execute("SELECT src, dst FROM edges WHERE doc_id = ? "
-                         "AND +kind = 'DEPENDS_ON' ORDER BY id", (doc_id,))
-    write_tree(conn, doc_id, root[0] if root else None, pairs, sealer)
+    write_tree(conn, doc_id, root[0] if root else None, dependency_pairs(conn, doc_id), sealer)
+
+
+def dependency_pairs(conn: sqlite3.Connection, doc_id: int) -> list[tuple[int, int]]:
+    """The document's stored DEPENDS_ON edges as (src id, dst id), in edge order."""
+    return conn.execute("SELECT src, dst FROM edges WHERE doc_id = ? "
+                        "AND +kind = 'DEPENDS_ON' ORDER BY id", (doc_id,)).fetchall()
 
 
 def backfill(conn: sqlite3.Connection, sealer: Sealer | None) -> int:
@@ -104,33 +106,31 @@ def backfill(conn: sqlite3.Connection, sealer: Sealer | None) -> int:
     return len(docs)
 
 
-def first_rows(conn: sqlite3.Connection, targets: Mapping[int, set[int]],
-               sealer: Sealer | None) -> tuple[dict[int, tuple[int, bytes]], list[int]]:
-    """Per document, (node id, via) of the target with the least rank (documents whose
-    root reaches none of their targets are absent), and the documents whose row with
-    the least rank fails its MAC."""
+def stored_trees(conn: sqlite3.Connection, targets: Mapping[int, set[int]],
+                 sealer: Sealer | None
+                 ) -> tuple[dict[int, dict[int, tuple[int, list[int]]]], list[int]]:
+    """Per document, the stored rows of its targets as {node: (rank, nodes between)} (a
+    document whose root reaches none of them is absent), and the documents with a row
+    whose MAC does not match."""
     by_node: dict[int, list[int]] = {}
     for doc_id, nodes in targets.items():
         for node in nodes:
             by_node.setdefault(node, []).append(doc_id)
-    best: dict[int, tuple[int, int, bytes, bytes | None]] = {}
+    trees: dict[int, dict[int, tuple[int, list[int]]]] = {}
+    forged: set[int] = set()
     for node, docs in by_node.items():
         docs.sort()
         for chunk in chunks(docs):
             for doc_id, rank, via, mac in conn.execute(
                     f"SELECT doc_id, rank, via, mac FROM dependency_chains WHERE node_id = ? "
                     f"AND doc_id IN ({','.join('?' * len(chunk))})", (node, *chunk)):
-                held = best.get(doc_id)
-                if held is None or rank < held[0]:
-                    best[doc_id] = (rank, node, via, mac)
-    found: dict[int, tuple[int, bytes]] = {}
-    forged: list[int] = []
-    for doc_id, (rank, node, via, mac) in best.items():
-        if sealer is not None and mac != row_mac(sealer, node, doc_id, rank, via):
-            forged.append(doc_id)
-        else:
-            found[doc_id] = (node, via)
-    return found, sorted(forged)
+                if sealer is not None and mac != row_mac(sealer, node, doc_id, rank, via):
+                    forged.add(doc_id)
+                else:
+                    trees.setdefault(doc_id, {})[node] = (rank, decode_via(via))
+    for doc_id in forged:
+        trees.pop(doc_id, None)
+    return trees, sorted(forged)
 
 
 def first_unsealed(conn: sqlite3.Connection, sealer: Sealer) -> tuple[int, int] | None:
