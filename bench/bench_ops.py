@@ -33,7 +33,7 @@ import orjson
 from provenance_linker.demo.samples import cyclonedx_sbom
 from provenance_linker.documents import load
 from provenance_linker.ingest.orchestrator import Linker
-from provenance_linker.model import ApplyResult, Batch
+from provenance_linker.model import ApplyResult, Batch, DocumentRows
 from provenance_linker.store import open_store
 from provenance_linker.store.interface import GraphStore
 from provenance_linker.store.seal import KEY_ENV
@@ -81,7 +81,7 @@ def build(path: Path, sboms: int, components: int) -> None:
             yield collecting.batch
             collecting.batch = None
 
-    store.load_documents(batches())
+    store.load_documents(DocumentRows.of(b) for b in batches())
     store.close()
     marker.write_text(wanted)
     print(f"built {wanted} in {time.monotonic() - started:.1f} s", file=sys.stderr)

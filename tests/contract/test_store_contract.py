@@ -11,6 +11,7 @@ from provenance_linker.model import (
     Batch,
     Direction,
     DocumentInfo,
+    DocumentRows,
     Edge,
     EdgeKind,
     Node,
@@ -334,7 +335,7 @@ def test_shortest_dependency_paths_follow_one_rule_on_random_graphs(
     rng = random.Random(11)
     sboms = [NodeRef(NodeKind.SBOM, "sha256:" + f"{i:064x}") for i in range(1, 13)]
     batches = [random_dependency_batch(rng, s, rng.randrange(3, 40)) for s in sboms]
-    store.load_documents(batches[:6])  # the bulk path (restores) and `apply` alike
+    store.load_documents(map(DocumentRows.of, batches[:6]))  # the bulk path and `apply` alike
     for batch in batches[6:]:
         store.apply(batch)
     compared = 0
@@ -440,7 +441,7 @@ def test_load_documents_refuses_a_store_with_documents(store: GraphStore) -> Non
     store.apply(sbom_batch(S1, ["a"]))
     before = (store.counts(), store.content_digest())
     with pytest.raises(StoreError, match="empty"):
-        store.load_documents([sbom_batch(S2, ["b"])])
+        store.load_documents([DocumentRows.of(sbom_batch(S2, ["b"]))])
     assert (store.counts(), store.content_digest()) == before
 
 
@@ -451,7 +452,7 @@ def test_load_documents_into_an_empty_store(store: GraphStore) -> None:
     second = sbom_batch(S2, ["b", "c"], {"supplier": "Acme"})
     second = Batch(second.document, second.nodes, second.edges,
                    log=[("ledger", {"action": "ingest", "document": S2.key})])
-    assert store.load_documents(iter([first, second])) == 2
+    assert store.load_documents(map(DocumentRows.of, [first, second])) == 2
     assert [e.payload for e in store.read_log("ledger")] == [
         {"action": "ingest", "document": S2.key}]
     node = store.get(pkg("b"))

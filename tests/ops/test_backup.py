@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -310,3 +311,47 @@ def test_a_forged_unkeyed_archive_fails_inside_the_restore_and_changes_nothing(
         assert not target.documents() and not target.record_collections()
     finally:
         target.close()
+
+
+def _shapes(line: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document line with one value of the wrong kind or type each."""
+    node, edge = line["nodes"][0], line["edges"][0]
+    forged: list[dict[str, Any]] = []
+    for nodes, edges in (
+            ([["Planet", *node[1:]]], line["edges"]), ([[node[0], 7, node[2]]], line["edges"]),
+            ([[node[0], node[1], ["x"]]], line["edges"]), ([node[:2]], line["edges"]),
+            (line["nodes"], [["TOUCHES", *edge[1:]]]), (line["nodes"], [edge[:6]]),
+            (line["nodes"], [[*edge[:6], 5]]), (line["nodes"], [[edge[0], "Moon", *edge[2:]]]),
+            (line["nodes"], [[*edge[:4], {"k": 1}, *edge[5:]]]), ({"n": 1}, line["edges"])):
+        forged.append({**line, "nodes": nodes, "edges": edges})
+    forged.append({**line, "info": [1, *line["info"][1:]]})
+    return forged
+
+
+def test_document_lines_of_the_wrong_shape_are_refused_naming_the_line(
+        tmp_path: Path, corpus: Path) -> None:
+    """Without a key nothing vouches for the archive's values: a kind this release does not
+    know or a value of the wrong type is refused at its line, and the target stays empty."""
+    source = open_store(f"sqlite:///{tmp_path}/source.db", integrity_key=b"")
+    populate(source, corpus)
+    good = [backup.document_line(b) for d in source.documents()
+            if (b := source.export_document(d.digest)) is not None]
+    source.close()
+    for number, broken in enumerate(_shapes(good[1])):
+        archive = tmp_path / f"shape-{number}.plbak"
+        with gzip.open(archive, "wb") as out:
+            writer = backup.ArchiveWriter(out)
+            writer.line({"t": "header", "format": backup.FORMAT, "version": backup.VERSION,
+                         "created_at": now().isoformat(), "source": "test"})
+            writer.line(good[0])
+            writer.line(broken)
+            manifest = backup.Manifest(documents=2, body_sha256=writer.body.hexdigest())
+            out.write(orjson.dumps({"t": "manifest", **manifest.as_dict()}) + b"\n")
+        target = open_store(f"sqlite:///{tmp_path}/target-{number}.db", integrity_key=b"")
+        try:
+            with pytest.raises(InvalidDocument, match="malformed") as caught:
+                backup.restore(archive, target)
+            assert caught.value.where == f"{archive}: line 3", number
+            assert target.documents() == [] and sum(target.counts().values()) == 0
+        finally:
+            target.close()

@@ -29,7 +29,7 @@ import orjson
 
 from ..errors import InvalidDocument, StoreError, UsageError
 from ..jobs.interface import PENDING_STATES, Job, JobQueue
-from ..model import Batch, DocumentInfo, Edge, EdgeKind, LogEntry, Node, NodeKind, NodeRef
+from ..model import Batch, DocumentInfo, DocumentRows, EdgeKind, LogEntry, NodeKind
 from ..store import display_url
 from ..store.copy import all_records, log_pages
 from ..store.interface import GraphStore
@@ -37,8 +37,8 @@ from ..store.seal import Sealer
 
 FORMAT = "provenance-linker-backup"
 VERSION = 1
-_NODE_KINDS = {str(k): k for k in NodeKind}
-_EDGE_KINDS = {str(k): k for k in EdgeKind}
+_NODE_KINDS = frozenset(map(str, NodeKind))
+_EDGE_KINDS = frozenset(map(str, EdgeKind))
 
 
 @dataclass(slots=True)
@@ -295,18 +295,39 @@ def _parsed(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         yield number, line
 
 
-def _batch(line: dict[str, Any]) -> Batch:
+def _rows(line: dict[str, Any]) -> DocumentRows:
+    """A document line as rows, its shape and kinds checked column by column (an
+    archive without a MAC may be forged: every value reaches the store)."""
     digest, kind, fmt, name, meta, ingested_at = line["info"]
-    info = DocumentInfo(digest, kind, fmt, name, meta, ingested_at)
-    nodes = [Node(_NODE_KINDS[k], key, props) for k, key, props in line["nodes"]]
-    # One NodeRef per node, shared by its edges (a 10k-package SBOM has 35k endpoints).
-    refs = {(str(n.kind), n.key): n.ref for n in nodes}
-    edges = []
-    for k, sk, skey, dk, dkey, props, doc in line["edges"]:
-        src = refs.get((sk, skey)) or refs.setdefault((sk, skey), NodeRef(_NODE_KINDS[sk], skey))
-        dst = refs.get((dk, dkey)) or refs.setdefault((dk, dkey), NodeRef(_NODE_KINDS[dk], dkey))
-        edges.append(Edge(_EDGE_KINDS[k], src, dst, props, doc))
-    return Batch(document=info, nodes=nodes, edges=edges)
+    if not all(isinstance(v, str) for v in (digest, kind, fmt, name)) \
+            or not isinstance(meta, dict) or not isinstance(ingested_at, str | None):
+        raise TypeError("document info")
+    nodes, edges = line["nodes"], line["edges"]
+    if not isinstance(nodes, list) or not isinstance(edges, list):
+        raise TypeError("nodes or edges")
+    if nodes:
+        kinds, keys, props = zip(*nodes, strict=True)
+        _check_column(kinds, _NODE_KINDS, "node kind")
+        _check_types(keys, {str}, "node key")
+        _check_types(props, {dict}, "node properties")
+    if edges:
+        kinds, src_kinds, src_keys, dst_kinds, dst_keys, props, docs = zip(*edges, strict=True)
+        _check_column(kinds, _EDGE_KINDS, "edge kind")
+        _check_column(src_kinds + dst_kinds, _NODE_KINDS, "edge end kind")
+        _check_types(src_keys + dst_keys, {str}, "edge end key")
+        _check_types(props, {dict}, "edge properties")
+        _check_types(docs, {str, type(None)}, "edge document")
+    return DocumentRows(DocumentInfo(digest, kind, fmt, name, meta, ingested_at), nodes, edges)
+
+
+def _check_column(values: tuple[Any, ...], allowed: frozenset[str], what: str) -> None:
+    if unknown := set(values) - allowed:
+        raise ValueError(f"unknown {what} {sorted(map(repr, unknown))[0]}")
+
+
+def _check_types(values: tuple[Any, ...], allowed: set[type], what: str) -> None:
+    if set(map(type, values)) - allowed:
+        raise TypeError(f"{what} of the wrong type")
 
 
 def restore(path: Path, target: GraphStore, *, queue: JobQueue | None = None) -> RestoreReport:
@@ -318,12 +339,12 @@ def restore(path: Path, target: GraphStore, *, queue: JobQueue | None = None) ->
     lines = _parsed(path)
     after: list[dict[str, Any]] = []  # the first line after the documents
 
-    def batches() -> Iterator[Batch]:
+    def documents() -> Iterator[DocumentRows]:
         for number, line in lines:
             if line["t"] == "document":
                 report.documents += 1
                 try:
-                    yield _batch(line)
+                    yield _rows(line)
                 except (KeyError, TypeError, ValueError) as exc:
                     raise InvalidDocument(f"backup document line is malformed ({exc!r})",
                                           where=f"{path}: line {number}") from exc
@@ -331,7 +352,7 @@ def restore(path: Path, target: GraphStore, *, queue: JobQueue | None = None) ->
                 after.append(line)
                 return
 
-    target.load_documents(batches())
+    target.load_documents(documents())
     for line in itertools.chain(after, (line for _, line in lines)):
         kind = line["t"]
         if kind == "record":

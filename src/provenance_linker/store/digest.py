@@ -11,6 +11,8 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
+
 from ..model import Edge, Node
 from .ledger import canonical_json
 
@@ -29,6 +31,19 @@ def edge_line(kind: str, src_kind: str, src_key: str, dst_kind: str, dst_key: st
               doc: str | None, props: Mapping[str, Any]) -> bytes:
     return _compact(canonical_json(["E", kind, src_kind, src_key, dst_kind, dst_key, doc,
                                     props]))
+
+
+def end_json(kind: str, key: str) -> bytes:
+    """A node's kind and key as they appear inside its edges' lines (`"kind","key"`)."""
+    return orjson.dumps([kind, key])[1:-1]
+
+
+def edge_line_of(kind: str, src: bytes, dst: bytes, doc: str | None,
+                 props: Mapping[str, Any] | None) -> bytes:
+    """`edge_line` from the ends' `end_json`, computed once per node instead of once per
+    edge (the JSON of a list is its items' JSON between commas; None: no properties)."""
+    return b'["E",%b,%b,%b,%b,%b]' % (orjson.dumps(kind), src, dst, orjson.dumps(doc),
+                                      b"{}" if props is None else canonical_json(props))
 
 
 def lines_digest(lines: list[bytes], block: int = 50_000) -> str:

@@ -11,6 +11,7 @@ from ..model import (
     Batch,
     Direction,
     DocumentInfo,
+    DocumentRows,
     Edge,
     EdgeKind,
     LogEntry,
@@ -154,10 +155,11 @@ class GraphStore(Protocol):
         they must continue this store's chain (StoreError otherwise)."""
         ...
 
-    def load_documents(self, batches: Iterable[Batch]) -> int:
+    def load_documents(self, documents: Iterable[DocumentRows]) -> int:
         """Into a store without documents, nodes, edges or log entries: the state that
-        `apply` of each batch in order leaves, loaded in bulk (restores); returns how many
-        were loaded. SQLite loads all or nothing; Neo4j one transaction per document."""
+        `apply` of each document's batch in order leaves, loaded in bulk (restores);
+        returns how many were loaded. SQLite loads all or nothing; Neo4j one transaction
+        per document."""
         ...
 
     # --- integrity and consistent snapshots (ops/integrity.py, ops/backup.py)

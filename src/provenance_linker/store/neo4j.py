@@ -25,6 +25,7 @@ from ..model import (
     Batch,
     Direction,
     DocumentInfo,
+    DocumentRows,
     Edge,
     EdgeKind,
     Node,
@@ -219,14 +220,14 @@ class Neo4jStore(OperationalState):
         return ApplyResult(batch.document.digest, created, writer.node_count,
                            len(batch.edges))
 
-    def load_documents(self, batches: Iterable[Batch]) -> int:
+    def load_documents(self, documents: Iterable[DocumentRows]) -> int:
         """One `apply` per document: the batch writer already sends each as a few
         UNWIND statements, so Neo4j gains nothing from one larger transaction."""
         if self.counts().get("documents") or self.log_streams():
             raise StoreError("bulk load needs an empty store", where=self.target.display)
         loaded = 0
-        for batch in batches:
-            self.apply(batch)
+        for rows in documents:
+            self.apply(rows.batch())
             loaded += 1
         return loaded
 

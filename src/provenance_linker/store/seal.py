@@ -66,6 +66,7 @@ class Sealer:
         # HMAC-SHA256 (RFC 2104) from the two padded-key states, computed once: a row's
         # MAC is then two hash copies instead of a fresh HMAC set-up (2× faster on the
         # millions of rows a restore or `integrity verify` seals).
+        self.key = key  # handed to a bulk load's MAC process (store/mac_worker.py)
         block = hashlib.sha256(key).digest() if len(key) > 64 else key
         block = block.ljust(64, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))

@@ -26,6 +26,7 @@ from ..model import (
     Batch,
     Direction,
     DocumentInfo,
+    DocumentRows,
     Edge,
     EdgeKind,
     LogEntry,
@@ -37,7 +38,7 @@ from ..model import (
 from ..telemetry.logging import timed_query
 from . import sqlite_bulk, sqlite_chains, sqlite_seal
 from . import sqlite_write as write
-from .digest import edge_line, lines_digest, node_line
+from .digest import edge_line_of, end_json, lines_digest, node_line
 from .paths import chain_from_tree, children_of, first_chain
 from .seal import Seal, Sealer, Tally, key_from_env
 from .sqlite_rows import chunks, loads, node_ids
@@ -609,19 +610,18 @@ class SqliteStore:
         """Lines made straight from the rows: nodes read once (their id → kind and key
         serves the edges), edges by a plain scan instead of a three-way join."""
         conn = self._conn()
-        ends: dict[int, tuple[str, str]] = {}
+        ends: dict[int, bytes] = {}
         lines: list[bytes] = []
         with timed_query("content_digest", self.backend), self._reading(conn):
             for node_id, kind, key, props in conn.execute(
                     "SELECT id, kind, key, props FROM nodes"):
-                ends[node_id] = (kind, key)
+                ends[node_id] = end_json(kind, key)
                 lines.append(node_line(kind, key, loads(props)))
             docs = dict(conn.execute("SELECT id, digest FROM documents").fetchall())
-            empty: dict[str, Any] = {}  # most edges: no properties, nothing to parse
             for kind, src, dst, doc_id, props in conn.execute(
                     "SELECT kind, src, dst, doc_id, props FROM edges"):
-                lines.append(edge_line(kind, *ends[src], *ends[dst], docs[doc_id],
-                                       empty if props == "{}" else loads(props)))
+                lines.append(edge_line_of(kind, ends[src], ends[dst], docs[doc_id],
+                                          None if props == "{}" else loads(props)))
             del ends
             return lines_digest(lines)
 
@@ -686,13 +686,13 @@ class SqliteStore:
         with self._write() as conn:
             return write.import_log(conn, stream, entries, self.sealer)
 
-    def load_documents(self, batches: Iterable[Batch]) -> int:
+    def load_documents(self, documents: Iterable[DocumentRows]) -> int:
         """Into an empty store, in one transaction (store/sqlite_bulk.py)."""
         conn = open_connection(self.path, "graph database")  # no seal triggers on it
         sqlite_seal.register(conn, self.sealer, Tally())
         try:
             with timed_query("load_documents", self.backend):
-                return sqlite_bulk.load_documents(conn, batches, self._clock, self.sealer)
+                return sqlite_bulk.load_documents(conn, documents, self._clock, self.sealer)
         finally:
             conn.close()
 

@@ -1,12 +1,14 @@
 """Bulk loading of many documents into an empty SQLite store (restores, benchmarks).
 
-Same end state as `apply` of each batch in order — every batch goes through the same
-`sqlite_write.apply_batch` — but in one transaction on a connection of its own without
+Same end state as `apply` of each document's batch in order — the same statements and
+helpers as `sqlite_write.apply_batch`, fed from plain rows (`DocumentRows`) instead of an
+object per node and edge — but in one transaction on a connection of its own without
 the row-change triggers (a Python call per row), with the secondary indexes dropped
 while loading and rebuilt once at the end (one sorted build each instead of a B-tree
-insert per row). The seals of the tables it fills are computed from the rows it wrote
-inside that same transaction, which is sound only because those tables were empty when
-it took the write lock: it refuses otherwise.
+insert per row), and a new node's MAC computed before the insert instead of by a SQL
+callback. The seals of the tables it fills are computed from the rows it wrote inside
+that same transaction, which is sound only because those tables were empty when it took
+the write lock: it refuses otherwise.
 """
 
 from __future__ import annotations
@@ -16,22 +18,40 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from ..errors import StoreError, StoreUnavailable
-from ..model import Batch
-from . import sqlite_seal
+from ..model import DocumentRows, EdgeKind, NodeKind
+from . import sqlite_chains, sqlite_seal
 from . import sqlite_write as write
+from .mac_worker import MacWorker, merged_nodes
 from .seal import MODULUS, Sealer, Tally
+from .sqlite_rows import dumps, node_ids
 
 # The tables a load writes; they must be empty before it.
 LOADED = ("documents", "nodes", "edges", "logs")
 _INDEXED = ("documents", "nodes", "node_sources", "edges")
-BULK_CACHE_KIB = 262_144  # page cache of the loading connection
+BULK_CACHE_KIB = 1_048_576  # page cache of the loading connection: its indexes stay in it
+# The node upsert of `sqlite_write`, with a new row's MAC given (?4); a merge still
+# computes the merged row's MAC in SQL (pl_mac), where the merged properties exist.
+_UPSERT_NODES = (
+    "INSERT INTO nodes(kind, key, props, mac) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(kind, key) DO UPDATE SET props = json_patch(nodes.props, "
+    "excluded.props), mac = pl_mac('nodes', nodes.kind, nodes.key, "
+    "json_patch(nodes.props, excluded.props)) WHERE excluded.props <> '{}' "
+    "AND nodes.props <> json_patch(nodes.props, excluded.props)")
+_UPSERT_EDGES = (
+    "INSERT INTO edges(kind, src, dst, doc_id, props, mac) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props, "
+    "mac = excluded.mac WHERE edges.props <> excluded.props")
 
 
-def load_documents(conn: sqlite3.Connection, batches: Iterable[Batch],
+def load_documents(conn: sqlite3.Connection, documents: Iterable[DocumentRows],
                    clock: Callable[[], datetime], sealer: Sealer | None) -> int:
-    """Load `batches` in order in one transaction on `conn` (a connection without the
-    seal triggers); returns how many documents were loaded."""
+    """Load `documents` in order in one transaction on `conn` (a connection without the
+    seal triggers); returns how many were loaded."""
     conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    # Every id the load writes is one it has just read or written itself, so the foreign
+    # key lookups (three per edge) would only repeat them; `integrity verify` reports
+    # rows that reference a missing row whichever way they came.
+    conn.execute("PRAGMA foreign_keys=OFF")
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
@@ -45,10 +65,7 @@ def load_documents(conn: sqlite3.Connection, batches: Iterable[Batch],
             f"AND tbl_name IN ({','.join('?' * len(_INDEXED))})", _INDEXED).fetchall()
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
-        loaded = 0
-        for batch in batches:
-            write.apply_batch(conn, batch, clock, sealer)
-            loaded += 1
+        loaded = _load_all(conn, documents, clock, sealer)
         for _, sql in indexes:
             conn.execute(sql)
         if sealer is not None:
@@ -59,6 +76,80 @@ def load_documents(conn: sqlite3.Connection, batches: Iterable[Batch],
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return loaded
+
+
+def _load_all(conn: sqlite3.Connection, documents: Iterable[DocumentRows],
+              clock: Callable[[], datetime], sealer: Sealer | None) -> int:
+    """Each document in order; with a key, its MACs come from a second process, which
+    works on the next document while this one is written (store/mac_worker.py)."""
+    if sealer is None:
+        loaded = 0
+        for rows in documents:
+            _load(conn, rows, clock, None, None)
+            loaded += 1
+        return loaded
+    with MacWorker(sealer) as worker:
+        loaded, ahead = 0, iter(documents)
+        current = next(ahead, None)
+        if current is not None:
+            worker.submit(current)
+        while current is not None:
+            following = next(ahead, None)
+            if following is not None:
+                worker.submit(following)
+            _load(conn, current, clock, sealer, worker)
+            loaded += 1
+            current = following
+    return loaded
+
+
+def _load(conn: sqlite3.Connection, rows: DocumentRows, clock: Callable[[], datetime],
+          sealer: Sealer | None, worker: MacWorker | None) -> None:
+    """One document, as `sqlite_write.apply_batch` writes its batch."""
+    digest = rows.document.digest
+    merged = merged_nodes(rows)
+    macs: list[str | None] = [None] * (len(merged) + len(rows.edges))
+    for old in rows.replaces:
+        if old != digest:
+            write.delete_document(conn, old)
+    doc_id, created = write.ensure_document(conn, rows.document, clock, sealer)
+    if worker is not None:
+        macs[:] = worker.macs(len(macs))
+    before = conn.execute("SELECT coalesce(max(id), 0) FROM nodes").fetchone()[0]
+    conn.executemany(_UPSERT_NODES, ((kind, key, dumps(props), mac) for ((kind, key), props),
+                                     mac in zip(merged.items(), macs[:len(merged)], strict=True)))
+    ids = write.inserted_node_ids(conn, before)
+    ids.update(node_ids(conn, [k for k in merged if k not in ids]))
+    doc_ids = {digest: doc_id}
+    sources = [(ids[k], doc_id) for k in merged]
+    own: list[tuple[int, int]] = []  # this document's DEPENDS_ON pairs, in edge order
+    others: set[str] = set()
+    edge_rows = []
+    for (kind, sk, skey, dk, dkey, props, doc), mac in zip(rows.edges, macs[len(merged):],
+                                                           strict=True):
+        src, dst = ids[(sk, skey)], ids[(dk, dkey)]
+        if doc is None or doc == digest:
+            doc = digest
+            if kind == EdgeKind.DEPENDS_ON:
+                own.append((src, dst))
+        else:
+            if doc not in doc_ids:
+                doc_ids[doc] = write.document_id(conn, doc)
+            sources += ((src, doc_ids[doc]), (dst, doc_ids[doc]))
+            if kind == EdgeKind.DEPENDS_ON:
+                others.add(doc)
+        edge_rows.append((kind, src, dst, doc_ids[doc], dumps(props), mac))
+    conn.executemany("INSERT OR IGNORE INTO node_sources VALUES (?, ?)", sources)
+    conn.executemany(_UPSERT_EDGES, edge_rows)
+    del edge_rows
+    if created:
+        sqlite_chains.write_tree(conn, doc_id, ids.get((NodeKind.SBOM, digest)), own, sealer)
+    elif own:
+        sqlite_chains.rebuild_tree(conn, doc_id, sealer)
+    for other in sorted(others):
+        sqlite_chains.rebuild_tree(conn, doc_ids[other], sealer)
+    for stream, payload in rows.log:
+        write.append_log(conn, stream, payload, clock().isoformat(), sealer)
 
 
 def _seal_loaded(conn: sqlite3.Connection, sealer: Sealer) -> None:
