@@ -28,7 +28,7 @@ from .sqlite_rows import dumps, node_ids
 # The tables a load writes; they must be empty before it.
 LOADED = ("documents", "nodes", "edges", "logs")
 _INDEXED = ("documents", "nodes", "node_sources", "edges")
-BULK_CACHE_KIB = 1_048_576  # page cache of the loading connection: its indexes stay in it
+BULK_CACHE_KIB = 262_144  # page cache of the loading connection
 # The node upsert of `sqlite_write`, with a new row's MAC given (?4); a merge still
 # computes the merged row's MAC in SQL (pl_mac), where the merged properties exist.
 _UPSERT_NODES = (
