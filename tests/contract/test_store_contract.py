@@ -482,3 +482,101 @@ def test_record_changes_and_their_log_entry_are_one_transaction(store: GraphStor
     assert store.get_record("blocks", "gone") is None
     assert [e.payload for e in store.read_log("audit")] == [{"action": "tokens.create"}]
     assert ledger.verify_chain("audit", store.read_log("audit")).ok
+
+
+def _dated_sbom(sbom: NodeRef, artifacts: list[NodeRef], created: object,
+                packages: list[str]) -> Batch:
+    """An SBOM document describing `artifacts`, listing `packages`, with `created`."""
+    props = {"format": "CycloneDX"} | ({} if created is None else {"created": created})
+    nodes = [Node(NodeKind.SBOM, sbom.key, props)]
+    nodes += [Node(NodeKind.ARTIFACT, a.key, {}) for a in artifacts]
+    nodes += [Node(NodeKind.PACKAGE, pkg(n).key, {"name": n}) for n in packages]
+    edges = [Edge(EdgeKind.DESCRIBES, sbom, a) for a in artifacts]
+    edges += [Edge(EdgeKind.LISTS, sbom, pkg(n)) for n in packages]
+    return Batch(document=doc(sbom), nodes=nodes, edges=edges)
+
+
+B = NodeRef(NodeKind.ARTIFACT, "sha256:" + "b" * 64)
+C = NodeRef(NodeKind.ARTIFACT, "sha256:" + "c" * 64)
+S3 = NodeRef(NodeKind.SBOM, "sha256:" + "3" * 64)
+S4 = NodeRef(NodeKind.SBOM, "sha256:" + "4" * 64)
+S5 = NodeRef(NodeKind.SBOM, "sha256:" + "5" * 64)
+
+
+def _sbom_graph(store: GraphStore) -> None:
+    """Artifacts with several SBOMs: dated, undated, a non-string date, tied dates, and
+    an SBOM node no SBOM document of its own stands behind (asserted by an attestation)."""
+    store.apply(_dated_sbom(S1, [A, B], "2026-01-02T00:00:00+01:00", ["x", "y"]))
+    store.apply(_dated_sbom(S2, [A], "2026-01-01T23:30:00Z", ["x"]))
+    store.apply(_dated_sbom(S3, [B, C], None, ["y", "z"]))
+    store.apply(_dated_sbom(S4, [C], 20260101, ["z"]))
+    store.apply(_dated_sbom(S2, [A], "2026-01-01T23:30:00Z", ["x"]))  # again: no change
+    attestation = DocumentInfo(digest="sha256:" + "e" * 64, kind="attestation",
+                               format="in-toto", name="att.json", meta={})
+    store.apply(Batch(attestation, [Node(NodeKind.SBOM, S5.key, {"created": "2026-01-01"}),
+                                    Node(NodeKind.ARTIFACT, C.key, {})],
+                      [Edge(EdgeKind.DESCRIBES, S5, C), Edge(EdgeKind.NAMES, S5, C)]))
+
+
+def test_edge_keys_equal_the_ends_of_edges(store: GraphStore) -> None:
+    """The lean read answers the (src, dst) keys `edges` answers, in the same order,
+    once per asserting document; unknown keys and other kinds are not answered."""
+    _sbom_graph(store)
+    store.apply(Batch(DocumentInfo(digest="sha256:" + "f" * 64, kind="sbom", format="x",
+                                   name="again.json", meta={}),
+                      [Node(NodeKind.SBOM, S1.key, {}), Node(NodeKind.PACKAGE, pkg("x").key,
+                                                              {})],
+                      [Edge(EdgeKind.LISTS, S1, pkg("x"))]))  # a second assertion
+    packages = [pkg(n) for n in ("x", "y", "z", "unknown")]
+    sboms = [S1, S2, S3, S4, S5, NodeRef(NodeKind.SBOM, "sha256:" + "0" * 64)]
+    cases = [(EdgeKind.LISTS, packages, Direction.IN),
+             (EdgeKind.LISTS, sboms, Direction.OUT),
+             (EdgeKind.DESCRIBES, sboms, Direction.OUT),
+             (EdgeKind.DESCRIBES, [A, B, C], Direction.IN),
+             (EdgeKind.NAMES, [A, B, C], Direction.IN),
+             (EdgeKind.IS, [A, B, C], Direction.IN)]
+    for kind, refs, direction in cases:
+        expected = store.edges([kind], **{"dst" if direction == Direction.IN else "src": refs})
+        lean = store.edge_keys(kind, refs[0].kind, [r.key for r in refs], direction)
+        assert lean == [(e.src.key, e.dst.key) for e in expected], (kind, direction)
+    assert store.edge_keys(EdgeKind.LISTS, NodeKind.PACKAGE, [pkg("x").key]).count(
+        (S1.key, pkg("x").key)) == 2
+    assert store.edge_keys(EdgeKind.LISTS, NodeKind.ARTIFACT, [pkg("x").key]) == []
+    assert store.edge_keys(EdgeKind.LISTS, NodeKind.PACKAGE, []) == []
+    with pytest.raises(StoreError, match="direction"):
+        store.edge_keys(EdgeKind.LISTS, NodeKind.PACKAGE, [pkg("x").key], Direction.BOTH)
+
+
+def test_sbom_candidates_equal_the_piecewise_reads(store: GraphStore) -> None:
+    """One read answers what the DESCRIBES edges, the SBOM nodes and their documents
+    answer one after another: `created` when a string, the document's seq or 0."""
+    _sbom_graph(store)
+    arts = [A, B, C, NodeRef(NodeKind.ARTIFACT, "sha256:" + "9" * 64)]
+    expected = set()
+    for e in store.edges([EdgeKind.DESCRIBES], dst=arts):
+        node = store.get(e.src)
+        assert node is not None
+        created = node.props.get("created")
+        info = store.document(e.src.key)
+        expected.add((e.dst.key, e.src.key, created if isinstance(created, str) else None,
+                      info.seq or 0 if info else 0))
+    lean = store.sbom_candidates([a.key for a in arts])
+    assert lean == sorted(expected)
+    assert len(lean) == 7  # S2 ingested twice, S5 asserted by two edges: once each
+    assert (C.key, S5.key, "2026-01-01", 0) in lean
+    assert (C.key, S4.key, None, store.document(S4.key).seq) in lean  # type: ignore[union-attr]
+    assert store.sbom_candidates([]) == []
+
+
+def test_current_sboms_follow_the_rule_of_sboms_for(store: GraphStore) -> None:
+    """The batched current SBOM is the first of `sboms_for_many` (one rule, two readers):
+    the later instant across offsets, dated over undated, ingest order on ties."""
+    from provenance_linker.graph.sboms import current_sboms, sboms_for_many
+
+    _sbom_graph(store)
+    store.apply(_dated_sbom(S5, [B], "2026-01-02T00:00:00+01:00", []))  # ties S1 on B
+    arts = [A.key, B.key, C.key]
+    current = current_sboms(store, arts)
+    assert current == {A.key: S2.key, B.key: S5.key, C.key: S5.key}
+    history = sboms_for_many(store, arts)
+    assert {a: infos[0].digest for a, infos in history.items()} == current

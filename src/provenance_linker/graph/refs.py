@@ -93,11 +93,7 @@ def resolve(store: GraphStore, ref: ArtifactRef | str) -> ArtifactRef:
 
 
 def names_of(store: GraphStore, artifacts: Iterable[str]) -> dict[str, list[str]]:
-    refs = [NodeRef(NodeKind.ARTIFACT, a) for a in set(artifacts)]
-    out: dict[str, list[str]] = {}
-    if refs:
-        for e in store.edges([EdgeKind.NAMES], dst=refs):
-            out.setdefault(e.dst.key, [])
-            if e.src.key not in out[e.dst.key]:
-                out[e.dst.key].append(e.src.key)
+    out: dict[str, set[str]] = {}
+    for name, digest in store.edge_keys(EdgeKind.NAMES, NodeKind.ARTIFACT, artifacts):
+        out.setdefault(digest, set()).add(name)
     return {k: sorted(v) for k, v in out.items()}

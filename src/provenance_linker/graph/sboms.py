@@ -112,25 +112,10 @@ def current_sbom(store: GraphStore, digest: str) -> SbomInfo | None:
 
 
 def current_sboms(store: GraphStore, artifacts: Iterable[str]) -> dict[str, str]:
-    """artifact digest -> digest of its current SBOM, for many artifacts in few reads
-    (document sequences are read only where dates tie)."""
-    refs = [NodeRef(NodeKind.ARTIFACT, a) for a in set(artifacts)]
-    if not refs:
-        return {}
-    describes = store.edges([EdgeKind.DESCRIBES], dst=refs)
-    sboms = store.get_many(NodeKind.SBOM, {e.src.key for e in describes})
-    by_artifact: dict[str, set[str]] = {}
-    for e in describes:
-        if e.src.key in sboms:
-            by_artifact.setdefault(e.dst.key, set()).add(e.src.key)
-    out: dict[str, str] = {}
-    for art, keys in by_artifact.items():
-        if len(keys) == 1:
-            out[art] = next(iter(keys))
-            continue
-        best = max(date_rank(sboms[k].props) for k in keys)
-        tied = [k for k in keys if date_rank(sboms[k].props) == best]
-        seqs = {k: (doc.seq or 0) if (doc := store.document(k)) else 0
-                for k in tied} if len(tied) > 1 else {}
-        out[art] = newest_first((k, sboms[k].props, seqs.get(k, 0)) for k in tied)[0][0]
-    return out
+    """artifact digest -> digest of its current SBOM, for many artifacts in one read of
+    what the rule ranks (each SBOM's `created` and document sequence)."""
+    candidates: dict[str, list[tuple[str, Mapping[str, Any], int]]] = {}
+    for art, sbom, created, seq in store.sbom_candidates(set(artifacts)):
+        candidates.setdefault(art, []).append((sbom, {"created": created}, seq))
+    return {art: rows[0][0] if len(rows) == 1 else newest_first(rows)[0][0]
+            for art, rows in candidates.items()}

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..graph.refs import names_of
 from ..graph.sboms import current_sboms
-from ..model import EdgeKind, NodeKind, NodeRef
+from ..model import Direction, EdgeKind, NodeKind
 from ..purls import PurlError, parse_purl
 from ..runtime.history import RunningImage, running_at, running_now
 from ..store.interface import GraphStore
@@ -145,12 +145,11 @@ def _artifacts_through_images(store: GraphStore, bad: dict[str, _Hit],
         artifacts.update(fresh)
         level_targets = {}
         if fresh:
-            for e in store.edges([EdgeKind.IS],
-                                 dst=[NodeRef(NodeKind.ARTIFACT, d) for d in fresh]):
-                art = fresh[e.dst.key]
-                below = [_step("artifact", e.dst.key, art["label"]), *art["path"][1:]]
-                level_targets.setdefault(e.src.key, _Hit(below, art["package"], art["fixed"],
-                                                         art["advisory"]))
+            for package, digest in store.edge_keys(EdgeKind.IS, NodeKind.ARTIFACT, fresh):
+                art = fresh[digest]
+                below = [_step("artifact", digest, art["label"]), *art["path"][1:]]
+                level_targets.setdefault(package, _Hit(below, art["package"], art["fixed"],
+                                                       art["advisory"]))
     return artifacts
 
 
@@ -175,19 +174,17 @@ def _deployments(store: GraphStore, artifacts: dict[str, dict[str, Any]],
 def _affected_artifacts(store: GraphStore, targets: dict[str, _Hit], level: int,
                         names: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
     """Artifacts whose current SBOM lists a target package, with the path to it."""
-    refs = [NodeRef(NodeKind.PACKAGE, k) for k in targets]
-    listing = store.edges([EdgeKind.LISTS], dst=refs)
-    sbom_keys = {e.src.key for e in listing}
+    listing = store.edge_keys(EdgeKind.LISTS, NodeKind.PACKAGE, targets)
+    sbom_keys = {sbom for sbom, _ in listing}
     if not sbom_keys:
         return {}
-    describes = store.edges([EdgeKind.DESCRIBES], src=[NodeRef(NodeKind.SBOM, s)
-                                                       for s in sbom_keys])
-    current = current_sboms(store, {e.dst.key for e in describes})
+    describes = store.edge_keys(EdgeKind.DESCRIBES, NodeKind.SBOM, sbom_keys, Direction.OUT)
+    current = current_sboms(store, {art for _, art in describes})
     live_sboms = {s for s in current.values() if s in sbom_keys}
     listed: dict[str, set[str]] = {}
-    for e in listing:
-        if e.src.key in live_sboms:
-            listed.setdefault(e.src.key, set()).add(e.dst.key)
+    for sbom, package in listing:
+        if sbom in live_sboms:
+            listed.setdefault(sbom, set()).add(package)
     chains = store.shortest_dependency_paths(listed, MAX_DEPENDENCY_DEPTH)
     names.update(names_of(store, [a for a, s in current.items()
                                   if s in listed and a not in names]))

@@ -49,8 +49,13 @@ def running_now(store: GraphStore, digests: Iterable[str] | None = None, *,
     """Every running (workload, image); or those running the given digests, or of the
     given workloads."""
     if digests is not None:
-        refs = [NodeRef(NodeKind.ARTIFACT, d) for d in sorted(set(digests))]
-        runs = store.edges([EdgeKind.RUNS], dst=refs) if refs else []
+        # The workloads first, by a lean read over the (many) digests; then their RUNS
+        # edges: blast radius asks about thousands of artifacts, few of which run.
+        wanted = set(digests)
+        workloads = {d for d, _ in store.edge_keys(EdgeKind.RUNS, NodeKind.ARTIFACT, wanted)}
+        refs = [NodeRef(NodeKind.DEPLOYMENT, d) for d in sorted(workloads)]
+        runs = [e for e in store.edges([EdgeKind.RUNS], src=refs)
+                if e.dst.kind == NodeKind.ARTIFACT and e.dst.key in wanted] if refs else []
     elif deployments is not None:
         refs = [NodeRef(NodeKind.DEPLOYMENT, d) for d in sorted(set(deployments))]
         runs = store.edges([EdgeKind.RUNS], src=refs) if refs else []

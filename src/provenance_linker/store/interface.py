@@ -106,6 +106,20 @@ class GraphStore(Protocol):
         edges (store/paths.py `first_chain`). SBOMs reaching none are absent."""
         ...
 
+    def edge_keys(self, kind: EdgeKind, node_kind: NodeKind, keys: Iterable[str],
+                  direction: Direction = Direction.IN) -> list[tuple[str, str]]:
+        """(src key, dst key) of every `kind` edge into (IN) or out of (OUT) the given
+        nodes of `node_kind`, once per asserting document, in edge order: the ends `edges`
+        answers, keys resolved by the backend and no Edge objects built (blast radius
+        reads thousands)."""
+        ...
+
+    def sbom_candidates(self, artifacts: Iterable[str]) -> list[tuple[str, str, Any, int]]:
+        """(artifact, SBOM, the SBOM node's `created` property when a string (else None),
+        the seq of the SBOM's document or 0) once per SBOM that DESCRIBES one of the
+        artifacts, sorted: what graph/sboms.py `current_sboms` ranks, in one read."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Node counts per kind and edge counts per kind, plus 'documents'."""
         ...

@@ -311,6 +311,37 @@ class Neo4jStore(OperationalState):
         rows.sort(key=_edge_order)
         return [cy.edge_from_row(r) for r in rows]
 
+    def edge_keys(self, kind: EdgeKind, node_kind: NodeKind, keys: Iterable[str],
+                  direction: Direction = Direction.IN) -> list[tuple[str, str]]:
+        if direction not in (Direction.IN, Direction.OUT):
+            raise StoreError(f"edge_keys reads one direction, not {direction}")
+        params: dict[str, Any] = {}
+        anchor = "b" if direction == Direction.IN else "a"
+        queries = [f"{start} MATCH (a)-[e:{kind}]->(b) "
+                   f"{cy.collected('e._ord, e.doc, a.key, b.key')}"
+                   for start in cy.match_refs(anchor, [NodeRef(node_kind, k)
+                                                       for k in set(keys)], params)]
+        with timed_query("edge_keys", self.backend):
+            rows = self._rows(queries, params, collected=True)
+        rows.sort(key=lambda r: (r[0] if r[0] is not None else 0, r[1], r[2], r[3]))
+        return [(r[2], r[3]) for r in rows]
+
+    def sbom_candidates(self, artifacts: Iterable[str]) -> list[tuple[str, str, Any, int]]:
+        params: dict[str, Any] = {}
+        queries = [f"{start} MATCH (a:{NodeKind.SBOM})-[:{EdgeKind.DESCRIBES}]->(b) "
+                   f"WITH DISTINCT a, b "
+                   f"OPTIONAL MATCH (d:{schema.DOCUMENT} {{digest: a.key}}) "
+                   f"{cy.collected('b.key, a.key, a._props, d.seq')}"
+                   for start in cy.match_refs("b", [NodeRef(NodeKind.ARTIFACT, k)
+                                                    for k in set(artifacts)], params)]
+        with timed_query("sbom_candidates", self.backend):
+            rows = self._rows(queries, params, collected=True)
+        out = []
+        for art, sbom, props, seq in rows:
+            created = loads(props).get("created")
+            out.append((art, sbom, created if isinstance(created, str) else None, seq or 0))
+        return sorted(out)
+
     def shortest_dependency_paths(self, wanted: Mapping[str, Iterable[str]],
                                   max_depth: int = 64) -> dict[str, list[str]]:
         """For each SBOM digest, the shortest DEPENDS_ON chain (keys, root first) from the

@@ -20,6 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..errors import StoreError, StoreUnavailable
 from ..model import (
     ApplyResult,
@@ -473,6 +475,40 @@ class SqliteStore:
 
     # UNIQUE (src, kind, dst, doc_id) in 0001_graph.sql, and edges_dst (dst, kind).
     _ENDPOINT_INDEX = {"e.src": "sqlite_autoindex_edges_1", "e.dst": "edges_dst"}
+
+    # Keys resolve in SQL from one JSON list (no IN list per 900 keys, no id map built
+    # in Python); the given end's index drives the join.
+    _EDGE_KEYS = {
+        Direction.IN: "SELECT o.key, n.key FROM nodes n JOIN edges e INDEXED BY edges_dst "
+                      "ON e.dst = n.id AND e.kind = ? JOIN nodes o ON o.id = e.src ",
+        Direction.OUT: "SELECT n.key, o.key FROM nodes n JOIN edges e INDEXED BY "
+                       "sqlite_autoindex_edges_1 ON e.src = n.id AND e.kind = ? "
+                       "JOIN nodes o ON o.id = e.dst ",
+    }
+    _GIVEN = "WHERE n.kind = ? AND n.key IN (SELECT value FROM json_each(?))"
+
+    def edge_keys(self, kind: EdgeKind, node_kind: NodeKind, keys: Iterable[str],
+                  direction: Direction = Direction.IN) -> list[tuple[str, str]]:
+        if direction not in self._EDGE_KEYS:
+            raise StoreError(f"edge_keys reads one direction, not {direction}")
+        given = orjson.dumps(list(set(keys))).decode()
+        with timed_query("edge_keys", self.backend):
+            return self._conn().execute(
+                self._EDGE_KEYS[direction] + self._GIVEN + " ORDER BY e.id",
+                (str(kind), str(node_kind), given)).fetchall()
+
+    def sbom_candidates(self, artifacts: Iterable[str]) -> list[tuple[str, str, Any, int]]:
+        given = orjson.dumps(list(set(artifacts))).decode()
+        with timed_query("sbom_candidates", self.backend):
+            return self._conn().execute(
+                "SELECT DISTINCT n.key, o.key, CASE json_type(o.props, '$.created') WHEN 'text' "
+                "THEN json_extract(o.props, '$.created') END, "
+                "coalesce(doc.id, 0) FROM nodes n JOIN edges e INDEXED BY edges_dst "
+                "ON e.dst = n.id AND e.kind = ? JOIN nodes o ON o.id = e.src "
+                "LEFT JOIN documents doc ON doc.digest = o.key " + self._GIVEN
+                + " AND o.kind = ? ORDER BY n.key, o.key",
+                (str(EdgeKind.DESCRIBES), str(NodeKind.ARTIFACT), given,
+                 str(NodeKind.SBOM))).fetchall()
 
     def shortest_dependency_paths(self, wanted: Mapping[str, Iterable[str]],
                                   max_depth: int = 64) -> dict[str, list[str]]:

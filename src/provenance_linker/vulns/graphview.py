@@ -131,12 +131,15 @@ def real_matches(edges: Iterable[Edge]) -> list[Edge]:
 def vex_verdicts(store: GraphStore, artifacts: Iterable[str], ids: Iterable[str]
                  ) -> dict[tuple[str, str], dict[str, Any]]:
     """(artifact, vulnerability id) -> the latest VEX statement about it."""
-    arts = [NodeRef(NodeKind.ARTIFACT, a) for a in set(artifacts)]
+    arts = set(artifacts)
     vulns = [vref(i) for i in set(ids)]
     if not arts or not vulns:
         return {}
     out: dict[tuple[str, str], dict[str, Any]] = {}
-    for e in store.edges([EdgeKind.VEX], src=arts, dst=vulns):
+    # Read from the few advisory ids (statements about them), not the many artifacts.
+    for e in store.edges([EdgeKind.VEX], dst=vulns):
+        if e.src.kind != NodeKind.ARTIFACT or e.src.key not in arts:
+            continue
         key = (e.src.key, e.dst.key)
         current = out.get(key)
         if current is None or str(e.props.get("timestamp") or "") >= current["timestamp"]:
