@@ -283,7 +283,7 @@ def _link_artifacts(record: SbomRecord, refs: dict[str, NodeRef], purl_of_ref: d
         digest = _component_digest(component)
         if digest and (purl_of_ref[component.ref], digest) not in linked:
             linked.add((purl_of_ref[component.ref], digest))
-            nodes.append(Node(NodeKind.ARTIFACT, digest, {}))
+            nodes.append(Node(NodeKind.ARTIFACT, digest))
             edges.append(Edge(EdgeKind.IS, refs[purl_of_ref[component.ref]],
                               NodeRef(NodeKind.ARTIFACT, digest)))
     summary.linked_artifacts = len(linked)
