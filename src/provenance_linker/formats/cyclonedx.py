@@ -182,7 +182,7 @@ def _walk(components: list[Any], record: SbomRecord, parent: str | None, path: s
             ref=ref, name=memo.setdefault(name, name), version=_shared(item, "version", memo),
             purl=_shared(item, "purl", memo), group=_shared(item, "group", memo),
             type=_shared(item, "type", memo), hashes=_hashes(item.get("hashes")),
-            licenses=_licenses(item.get("licenses")), cpe=_str(item.get("cpe")),
+            licenses=_shared_licenses(item, memo), cpe=_str(item.get("cpe")),
             supplier=_supplier(item), parent_ref=parent,
         )
         record.components.append(memo.setdefault(component, component))
@@ -199,6 +199,12 @@ def _walk(components: list[Any], record: SbomRecord, parent: str | None, path: s
 def _shared(item: dict[str, Any], key: str, memo: dict[Any, Any]) -> str | None:
     value = _str(item.get(key))
     return memo.setdefault(value, value) if value is not None else None
+
+
+def _shared_licenses(item: dict[str, Any], memo: dict[Any, Any]) -> tuple[str, ...]:
+    # A few license sets cover most components: one tuple (and its strings) each.
+    licenses = _licenses(item.get("licenses"))
+    return memo.setdefault(licenses, licenses) if licenses else ()
 
 
 def _dependencies(value: Any, record: SbomRecord, where: str) -> None:
