@@ -9,6 +9,7 @@ digest, an application SBOM and its base image's SBOM meet whichever arrives fir
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,7 +61,7 @@ def _package(component: Component, summary: SbomSummary) -> Node:
                 "synthetic identity used")
         parsed = parse_purl(generic_purl(component.name, component.version, component.group))
     props: dict[str, Any] = {
-        "purl_type": parsed.type,
+        "purl_type": sys.intern(parsed.type),  # a handful of types: one string each
         "ecosystem": parsed.ecosystem,
         "name": parsed.package_name,
         "version": parsed.key_version or component.version,
