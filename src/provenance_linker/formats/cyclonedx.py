@@ -20,8 +20,10 @@ from .options import ParseOptions
 from .shape import optional_array
 
 SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
-_HASH_NAMES = {"SHA-1", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512",
-               "MD5", "BLAKE2b-256", "BLAKE2b-384", "BLAKE2b-512", "BLAKE3"}
+# Each name maps to itself: a component's algorithm is this one string, not a copy per hash.
+_HASH_NAMES = {name: name for name in (
+    "SHA-1", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512", "MD5",
+    "BLAKE2b-256", "BLAKE2b-384", "BLAKE2b-512", "BLAKE3")}
 _SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 _DIGEST_VERSIONED = {"container", "file"}  # subjects whose version may be their digest
 
@@ -110,7 +112,7 @@ def _hashes(value: Any) -> tuple[tuple[str, str], ...]:
         if isinstance(item, dict):
             alg, content = item.get("alg"), item.get("content")
             if isinstance(alg, str) and isinstance(content, str) and alg in _HASH_NAMES:
-                out.append((alg, content.lower()))
+                out.append((_HASH_NAMES[alg], content.lower()))
     return tuple(out)
 
 
@@ -182,7 +184,7 @@ def _walk(components: list[Any], record: SbomRecord, parent: str | None, path: s
             ref=ref, name=memo.setdefault(name, name), version=_shared(item, "version", memo),
             purl=_shared(item, "purl", memo), group=_shared(item, "group", memo),
             type=_shared(item, "type", memo), hashes=_hashes(item.get("hashes")),
-            licenses=_licenses(item.get("licenses")), cpe=_str(item.get("cpe")),
+            licenses=_shared_licenses(item, memo), cpe=_str(item.get("cpe")),
             supplier=_supplier(item), parent_ref=parent,
         )
         record.components.append(memo.setdefault(component, component))
@@ -199,6 +201,12 @@ def _walk(components: list[Any], record: SbomRecord, parent: str | None, path: s
 def _shared(item: dict[str, Any], key: str, memo: dict[Any, Any]) -> str | None:
     value = _str(item.get(key))
     return memo.setdefault(value, value) if value is not None else None
+
+
+def _shared_licenses(item: dict[str, Any], memo: dict[Any, Any]) -> tuple[str, ...]:
+    # A few license sets cover most components: one tuple (and its strings) each.
+    licenses = _licenses(item.get("licenses"))
+    return memo.setdefault(licenses, licenses) if licenses else ()
 
 
 def _dependencies(value: Any, record: SbomRecord, where: str) -> None:

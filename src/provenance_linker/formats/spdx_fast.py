@@ -197,6 +197,7 @@ def read_document(data: Any, where: str, options: ParseOptions) -> SbomRecord:
     for ref in described:
         _add_subject(record, ref, by_id, file_ids)
 
+    shared: dict[Any, Any] = {}  # equal purposes and license sets: one object each
     for index, package in enumerate(packages):
         ref = package["SPDXID"]
         if ref in described_set:
@@ -205,10 +206,12 @@ def read_document(data: Any, where: str, options: ParseOptions) -> SbomRecord:
         if name is None:
             raise InvalidDocument("package has no name", where=f"{where}: $.packages[{index}]")
         purl, cpe = _external(package)
+        purpose, licenses = _purpose(package), _licenses(package)
         record.components.append(Component(
             ref=ref, name=name, version=_str(package.get("versionInfo")), purl=purl,
-            type=_purpose(package), hashes=checksums(package),
-            licenses=_licenses(package), cpe=cpe, supplier=_supplier(package)))
+            type=shared.setdefault(purpose, purpose), hashes=checksums(package),
+            licenses=shared.setdefault(licenses, licenses), cpe=cpe,
+            supplier=_supplier(package)))
 
     skipped = 0
     # A subject CONTAINS every package of an image or directory (syft writes it for all):

@@ -9,6 +9,7 @@ digest, an application SBOM and its base image's SBOM meet whichever arrives fir
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,7 +61,7 @@ def _package(component: Component, summary: SbomSummary) -> Node:
                 "synthetic identity used")
         parsed = parse_purl(generic_purl(component.name, component.version, component.group))
     props: dict[str, Any] = {
-        "purl_type": parsed.type,
+        "purl_type": sys.intern(parsed.type),  # a handful of types: one string each
         "ecosystem": parsed.ecosystem,
         "name": parsed.package_name,
         "version": parsed.key_version or component.version,
@@ -283,7 +284,7 @@ def _link_artifacts(record: SbomRecord, refs: dict[str, NodeRef], purl_of_ref: d
         digest = _component_digest(component)
         if digest and (purl_of_ref[component.ref], digest) not in linked:
             linked.add((purl_of_ref[component.ref], digest))
-            nodes.append(Node(NodeKind.ARTIFACT, digest, {}))
+            nodes.append(Node(NodeKind.ARTIFACT, digest))
             edges.append(Edge(EdgeKind.IS, refs[purl_of_ref[component.ref]],
                               NodeRef(NodeKind.ARTIFACT, digest)))
     summary.linked_artifacts = len(linked)

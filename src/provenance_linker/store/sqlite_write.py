@@ -49,21 +49,24 @@ def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], date
     append its log entries."""
     # Keys are (kind, key) with the kind enum as is: a StrEnum hashes and compares as its
     # text, so rows read back as plain text find the same entries without str() per use.
-    merged: dict[tuple[str, str], Mapping[str, Any]] = {}
+    # One dict serves twice: each node's merged properties until they are written, then
+    # its row id (assigning to a key it has keeps the key: no second set of keys).
+    merged: dict[tuple[str, str], Any] = {}
     for node in batch.nodes:
         key = (node.kind, node.key)
         current = merged.get(key)
         # Copy only when two nodes merge (a 10k-package batch otherwise copies 20k dicts).
         merged[key] = node.props if current is None else {**current, **node.props}
     doc_digest = batch.document.digest
-    ends = dict.fromkeys(chain.from_iterable(((e.src.kind, e.src.key), (e.dst.kind, e.dst.key))
-                                             for e in batch.edges))
     no_props: Mapping[str, Any] = {}
-    merged.update((k, no_props) for k in [k for k in ends if k not in merged])
     endpoint_docs: set[tuple[str, str, str]] = set()
-    for edge in [e for e in batch.edges if e.doc and e.doc != doc_digest]:
+    for edge in batch.edges:  # endpoints the batch does not carry as nodes, in edge order
         for end in (edge.src, edge.dst):
-            endpoint_docs.add((end.kind, end.key, str(edge.doc)))
+            end_key = (end.kind, end.key)
+            if end_key not in merged:
+                merged[end_key] = no_props
+            if edge.doc and edge.doc != doc_digest:
+                endpoint_docs.add((end.kind, end.key, str(edge.doc)))
     for old in batch.replaces:
         if old != doc_digest:
             delete_document(conn, old)
@@ -74,14 +77,13 @@ def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], date
         _UPSERT_NODES_SEALED if sealer is not None else _UPSERT_NODES,
         ((k, key, dumps(p)) for (k, key), p in merged.items()),  # streamed
     )
-    ids = inserted_node_ids(conn, before)
-    ids.update(node_ids(conn, [k for k in merged if k not in ids]))
+    ids = _row_ids(conn, before, merged)
     doc_ids = {doc_digest: doc_id}
     for digest in {e.doc for e in batch.edges if e.doc} - {doc_digest}:
         doc_ids[digest] = document_id(conn, digest)
-    sources = [(ids[k], doc_id) for k in merged]
-    sources += [(ids[(k, key)], doc_ids[d]) for k, key, d in endpoint_docs]
-    conn.executemany("INSERT OR IGNORE INTO node_sources VALUES (?, ?)", sources)
+    conn.executemany("INSERT OR IGNORE INTO node_sources VALUES (?, ?)", chain(
+        ((node_id, doc_id) for node_id in ids.values()),
+        ((ids[(k, key)], doc_ids[d]) for k, key, d in endpoint_docs)))
     conn.executemany(
         "INSERT INTO edges(kind, src, dst, doc_id, props, mac) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props, "
@@ -95,6 +97,19 @@ def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], date
     for stream, payload in batch.log:
         append_log(conn, stream, payload, clock().isoformat(), sealer)
     return ApplyResult(doc_digest, created, len(merged), len(batch.edges))
+
+
+def _row_ids(conn: sqlite3.Connection, before: int, merged: dict[tuple[str, str], Any]
+             ) -> dict[tuple[str, str], int]:
+    """Turn `merged` (node key -> properties, all written) into node key -> row id, in
+    place: the rows inserted since id `before` from one scan (as `inserted_node_ids`),
+    the rest looked up by key."""
+    for node_id, kind, key in conn.execute("SELECT id, kind, key FROM nodes WHERE id > ?",
+                                           (before,)):
+        if (kind, key) in merged:
+            merged[(kind, key)] = node_id
+    merged.update(node_ids(conn, [k for k, v in merged.items() if type(v) is not int]))
+    return merged
 
 
 def inserted_node_ids(conn: sqlite3.Connection, before: int) -> dict[tuple[str, str], int]:
