@@ -242,6 +242,20 @@ def test_cli_backup_and_restore_with_queue(tmp_path: Path, corpus: Path,
     assert "cut.bak" in capsys.readouterr().err
 
 
+def unkeyed_archive(path: Path, documents: list[dict[str, Any]]) -> Path:
+    """An archive of these document lines whose body digest checks, with no MAC."""
+    with gzip.open(path, "wb") as out:
+        writer = backup.ArchiveWriter(out)
+        writer.line({"t": "header", "format": backup.FORMAT, "version": backup.VERSION,
+                     "created_at": now().isoformat(), "source": "test"})
+        for line in documents:
+            writer.line(line)
+        manifest = backup.Manifest(documents=len(documents),
+                                   body_sha256=writer.body.hexdigest())
+        out.write(orjson.dumps({"t": "manifest", **manifest.as_dict()}) + b"\n")
+    return path
+
+
 def test_a_restore_that_fails_part_way_leaves_the_sqlite_target_empty(
         tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The documents are loaded as one bulk transaction: an archive whose body digest
@@ -255,15 +269,7 @@ def test_a_restore_that_fails_part_way_leaves_the_sqlite_target_empty(
     broken = dict(good[1])  # an edge asserted by a document the archive does not hold
     broken["edges"] = [*good[1]["edges"], ["AFFECTED_BY", "Package", "pkg:npm/a@1",
                                            "Vulnerability", "GHSA-none", {}, "sha256:" + "f" * 64]]
-    archive = tmp_path / "forged.plbak"
-    with gzip.open(archive, "wb") as out:
-        writer = backup.ArchiveWriter(out)
-        writer.line({"t": "header", "format": backup.FORMAT, "version": backup.VERSION,
-                     "created_at": now().isoformat(), "source": "test"})
-        writer.line(good[0])
-        writer.line(broken)
-        manifest = backup.Manifest(documents=2, body_sha256=writer.body.hexdigest())
-        out.write(orjson.dumps({"t": "manifest", **manifest.as_dict()}) + b"\n")
+    archive = unkeyed_archive(tmp_path / "forged.plbak", [good[0], broken])
     url = f"sqlite:///{tmp_path}/target.db"
     capsys.readouterr()
     assert run(["restore", str(archive), "--db", url, "--no-queue"]) != 0
@@ -338,15 +344,7 @@ def test_document_lines_of_the_wrong_shape_are_refused_naming_the_line(
             if (b := source.export_document(d.digest)) is not None]
     source.close()
     for number, broken in enumerate(_shapes(good[1])):
-        archive = tmp_path / f"shape-{number}.plbak"
-        with gzip.open(archive, "wb") as out:
-            writer = backup.ArchiveWriter(out)
-            writer.line({"t": "header", "format": backup.FORMAT, "version": backup.VERSION,
-                         "created_at": now().isoformat(), "source": "test"})
-            writer.line(good[0])
-            writer.line(broken)
-            manifest = backup.Manifest(documents=2, body_sha256=writer.body.hexdigest())
-            out.write(orjson.dumps({"t": "manifest", **manifest.as_dict()}) + b"\n")
+        archive = unkeyed_archive(tmp_path / f"shape-{number}.plbak", [good[0], broken])
         target = open_store(f"sqlite:///{tmp_path}/target-{number}.db", integrity_key=b"")
         try:
             with pytest.raises(InvalidDocument, match="malformed") as caught:
