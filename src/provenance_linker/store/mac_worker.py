@@ -15,14 +15,14 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import IO, Any
 
 import orjson
 
 from ..errors import StoreError
-from ..model import DocumentRows
+from ..model import NO_PROPS, DocumentRows, EdgeRow, NodeRow, Props
 from .ledger import canonical_json
 from .seal import Sealer
 from .sqlite_rows import dumps
@@ -30,28 +30,28 @@ from .sqlite_rows import dumps
 MAC_BYTES = 32  # HMAC-SHA256
 
 
-def merged_nodes(rows: DocumentRows) -> dict[tuple[str, str], Mapping[str, Any]]:
-    """The document's nodes by key as `apply` writes them: repeats merged, edge ends that
+def merged_nodes(nodes: Sequence[NodeRow], edges: Sequence[EdgeRow]
+                 ) -> dict[tuple[str, str], Props]:
+    """A document's nodes by key as `apply` writes them: repeats merged, edge ends that
     are not listed added without properties."""
-    merged: dict[tuple[str, str], Mapping[str, Any]] = {}
-    for kind, key, props in rows.nodes:
+    merged: dict[tuple[str, str], Props] = {}
+    for kind, key, props in nodes:
         current = merged.get((kind, key))
         merged[(kind, key)] = props if current is None else {**current, **props}
-    no_props: Mapping[str, Any] = {}
-    for _, sk, skey, dk, dkey, _, _ in rows.edges:
-        merged.setdefault((sk, skey), no_props)
-        merged.setdefault((dk, dkey), no_props)
+    for _, sk, skey, dk, dkey, _, _ in edges:
+        merged.setdefault((sk, skey), NO_PROPS)
+        merged.setdefault((dk, dkey), NO_PROPS)
     return merged
 
 
-def row_macs(sealer: Sealer, rows: DocumentRows) -> Iterator[bytes]:
+def row_macs(sealer: Sealer, own: str, nodes: Sequence[NodeRow], edges: Sequence[EdgeRow]
+             ) -> Iterator[bytes]:
     """The MAC of each merged node as first inserted, then of each edge, in order (the
-    row contents `sqlite_write` seals)."""
+    row contents `sqlite_write` seals) for the document whose digest is `own`."""
     digest = sealer.digest
-    for (kind, key), props in merged_nodes(rows).items():
+    for (kind, key), props in merged_nodes(nodes, edges).items():
         yield digest(canonical_json(["nodes", kind, key, dumps(props)]))
-    own = rows.document.digest
-    for kind, sk, skey, dk, dkey, props, doc in rows.edges:
+    for kind, sk, skey, dk, dkey, props, doc in edges:
         yield digest(canonical_json(["edges", kind, sk, skey, dk, dkey, doc or own,
                                      dumps(props)]))
 
@@ -93,9 +93,8 @@ def serve(requests_in: IO[bytes], answers_out: IO[bytes]) -> None:
     threading.Thread(target=receive, daemon=True).start()
     try:
         while (request := requests.get()) is not None:
-            digest, nodes, edges = orjson.loads(request)
-            rows = DocumentRows(_Info(digest), nodes, edges)  # type: ignore[arg-type]
-            _send(answers_out, b"".join(row_macs(sealer, rows)))
+            own, nodes, edges = orjson.loads(request)
+            _send(answers_out, b"".join(row_macs(sealer, own, nodes, edges)))
     except OSError:  # the loading process stopped (its error is the one reported)
         return
 
@@ -104,13 +103,6 @@ def _plain(value: object) -> dict[str, Any]:
     if isinstance(value, Mapping):  # properties given as another kind of mapping
         return dict(value)
     raise TypeError(f"{type(value).__name__} is not a JSON value")
-
-
-class _Info:  # the one field of DocumentInfo the MACs use
-    __slots__ = ("digest",)
-
-    def __init__(self, digest: str) -> None:
-        self.digest = digest
 
 
 class MacWorker:
@@ -123,17 +115,17 @@ class MacWorker:
             [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert self._process.stdin is not None and self._process.stdout is not None
         self._requests, self._answers = self._process.stdin, self._process.stdout
-        self._call(_send, self._requests, sealer.key)
+        self._request(sealer.key)
 
-    def _call(self, send: Any, *args: Any) -> None:
+    def _request(self, data: bytes) -> None:
         try:
-            send(*args)
+            _send(self._requests, data)
         except OSError as exc:
             raise StoreError("the bulk load's MAC process stopped") from exc
 
     def submit(self, rows: DocumentRows) -> None:
-        self._call(_send, self._requests, orjson.dumps(
-            [rows.document.digest, rows.nodes, rows.edges], default=_plain))
+        self._request(orjson.dumps([rows.document.digest, rows.nodes, rows.edges],
+                                   default=_plain))
 
     def macs(self, expected: int) -> list[str]:
         answer = _receive(self._answers)

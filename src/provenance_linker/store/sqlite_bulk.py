@@ -14,12 +14,13 @@ the write lock: it refuses otherwise.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from datetime import datetime
 
 from ..errors import StoreError, StoreUnavailable
 from ..model import DocumentRows, EdgeKind, NodeKind
-from . import sqlite_chains, sqlite_seal
+from . import sqlite_seal
 from . import sqlite_write as write
 from .mac_worker import MacWorker, merged_nodes
 from .seal import MODULUS, Sealer, Tally
@@ -29,18 +30,6 @@ from .sqlite_rows import dumps, node_ids
 LOADED = ("documents", "nodes", "edges", "logs")
 _INDEXED = ("documents", "nodes", "node_sources", "edges")
 BULK_CACHE_KIB = 262_144  # page cache of the loading connection
-# The node upsert of `sqlite_write`, with a new row's MAC given (?4); a merge still
-# computes the merged row's MAC in SQL (pl_mac), where the merged properties exist.
-_UPSERT_NODES = (
-    "INSERT INTO nodes(kind, key, props, mac) VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT(kind, key) DO UPDATE SET props = json_patch(nodes.props, "
-    "excluded.props), mac = pl_mac('nodes', nodes.kind, nodes.key, "
-    "json_patch(nodes.props, excluded.props)) WHERE excluded.props <> '{}' "
-    "AND nodes.props <> json_patch(nodes.props, excluded.props)")
-_UPSERT_EDGES = (
-    "INSERT INTO edges(kind, src, dst, doc_id, props, mac) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props, "
-    "mac = excluded.mac WHERE edges.props <> excluded.props")
 
 
 def load_documents(conn: sqlite3.Connection, documents: Iterable[DocumentRows],
@@ -82,42 +71,44 @@ def _load_all(conn: sqlite3.Connection, documents: Iterable[DocumentRows],
               clock: Callable[[], datetime], sealer: Sealer | None) -> int:
     """Each document in order; with a key, its MACs come from a second process, which
     works on the next document while this one is written (store/mac_worker.py)."""
-    if sealer is None:
-        loaded = 0
-        for rows in documents:
-            _load(conn, rows, clock, None, None)
+    loaded = 0
+    with MacWorker(sealer) if sealer is not None else nullcontext() as worker:
+        for rows in _one_ahead(documents, worker):
+            _load(conn, rows, clock, sealer, worker)
             loaded += 1
-        return loaded
-    with MacWorker(sealer) as worker:
-        loaded, ahead = 0, iter(documents)
-        current = next(ahead, None)
-        if current is not None:
-            worker.submit(current)
-        while current is not None:
-            following = next(ahead, None)
-            if following is not None:
-                worker.submit(following)
-            _load(conn, current, clock, sealer, worker)
-            loaded += 1
-            current = following
     return loaded
+
+
+def _one_ahead(documents: Iterable[DocumentRows], worker: MacWorker | None
+               ) -> Iterator[DocumentRows]:
+    """The documents in order, each submitted to `worker` before the one ahead of it is
+    handed out."""
+    current = None
+    for following in documents:
+        if worker is not None:
+            worker.submit(following)
+        if current is not None:
+            yield current
+        current = following
+    if current is not None:
+        yield current
 
 
 def _load(conn: sqlite3.Connection, rows: DocumentRows, clock: Callable[[], datetime],
           sealer: Sealer | None, worker: MacWorker | None) -> None:
     """One document, as `sqlite_write.apply_batch` writes its batch."""
     digest = rows.document.digest
-    merged = merged_nodes(rows)
-    macs: list[str | None] = [None] * (len(merged) + len(rows.edges))
+    merged = merged_nodes(rows.nodes, rows.edges)
     for old in rows.replaces:
         if old != digest:
             write.delete_document(conn, old)
     doc_id, created = write.ensure_document(conn, rows.document, clock, sealer)
-    if worker is not None:
-        macs[:] = worker.macs(len(macs))
+    count = len(merged) + len(rows.edges)
+    macs: list[str] | list[None] = worker.macs(count) if worker is not None else [None] * count
     before = conn.execute("SELECT coalesce(max(id), 0) FROM nodes").fetchone()[0]
-    conn.executemany(_UPSERT_NODES, ((kind, key, dumps(props), mac) for ((kind, key), props),
-                                     mac in zip(merged.items(), macs[:len(merged)], strict=True)))
+    conn.executemany(write.UPSERT_NODES_MAC_GIVEN, (
+        (kind, key, dumps(props), mac)
+        for ((kind, key), props), mac in zip(merged.items(), macs[:len(merged)], strict=True)))
     ids = write.inserted_node_ids(conn, before)
     ids.update(node_ids(conn, [k for k in merged if k not in ids]))
     doc_ids = {digest: doc_id}
@@ -140,14 +131,10 @@ def _load(conn: sqlite3.Connection, rows: DocumentRows, clock: Callable[[], date
                 others.add(doc)
         edge_rows.append((kind, src, dst, doc_ids[doc], dumps(props), mac))
     conn.executemany("INSERT OR IGNORE INTO node_sources VALUES (?, ?)", sources)
-    conn.executemany(_UPSERT_EDGES, edge_rows)
+    conn.executemany(write.UPSERT_EDGES, edge_rows)
     del edge_rows
-    if created:
-        sqlite_chains.write_tree(conn, doc_id, ids.get((NodeKind.SBOM, digest)), own, sealer)
-    elif own:
-        sqlite_chains.rebuild_tree(conn, doc_id, sealer)
-    for other in sorted(others):
-        sqlite_chains.rebuild_tree(conn, doc_ids[other], sealer)
+    write.keep_trees(conn, doc_id, ids.get((NodeKind.SBOM, digest)), created, own,
+                     [doc_ids[other] for other in sorted(others)], sealer)
     for stream, payload in rows.log:
         write.append_log(conn, stream, payload, clock().isoformat(), sealer)
 

@@ -22,19 +22,26 @@ from .chain import check_continuation
 from .seal import Sealer
 from .sqlite_rows import dumps, node_ids
 
-_UPSERT_NODES_SEALED = (
-    "INSERT INTO nodes(kind, key, props, mac) VALUES (?1, ?2, ?3, "
-    "pl_mac('nodes', ?1, ?2, ?3)) "
+# A node is upserted by natural key; an existing one takes the JSON merge patch of the new
+# properties, and its MAC is computed in SQL (pl_mac), where the merged properties exist.
+_NODE_MERGE = (
     "ON CONFLICT(kind, key) DO UPDATE SET props = json_patch(nodes.props, "
-    "excluded.props), mac = pl_mac('nodes', nodes.kind, nodes.key, "
-    "json_patch(nodes.props, excluded.props)) WHERE excluded.props <> '{}' "
+    "excluded.props), mac = {merged_mac} WHERE excluded.props <> '{{}}' "
     "AND nodes.props <> json_patch(nodes.props, excluded.props)")
+_MERGED_MAC = "pl_mac('nodes', nodes.kind, nodes.key, json_patch(nodes.props, excluded.props))"
+_UPSERT_NODES_SEALED = ("INSERT INTO nodes(kind, key, props, mac) VALUES (?1, ?2, ?3, "
+                        "pl_mac('nodes', ?1, ?2, ?3)) " + _NODE_MERGE.format(
+                            merged_mac=_MERGED_MAC))
 # Without an integrity key every MAC is NULL: the same upsert without a call per row.
-_UPSERT_NODES = (
-    "INSERT INTO nodes(kind, key, props, mac) VALUES (?1, ?2, ?3, NULL) "
-    "ON CONFLICT(kind, key) DO UPDATE SET props = json_patch(nodes.props, "
-    "excluded.props), mac = NULL WHERE excluded.props <> '{}' "
-    "AND nodes.props <> json_patch(nodes.props, excluded.props)")
+_UPSERT_NODES = ("INSERT INTO nodes(kind, key, props, mac) VALUES (?1, ?2, ?3, NULL) "
+                 + _NODE_MERGE.format(merged_mac="NULL"))
+# A new node's MAC given by the caller (?4, bulk loads: store/sqlite_bulk.py).
+UPSERT_NODES_MAC_GIVEN = ("INSERT INTO nodes(kind, key, props, mac) VALUES (?1, ?2, ?3, ?4) "
+                          + _NODE_MERGE.format(merged_mac=_MERGED_MAC))
+UPSERT_EDGES = (
+    "INSERT INTO edges(kind, src, dst, doc_id, props, mac) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props, "
+    "mac = excluded.mac WHERE edges.props <> excluded.props")
 
 
 def _mac(sealer: Sealer | None, table: str, *parts: Any) -> str | None:
@@ -85,9 +92,7 @@ def apply_batch(conn: sqlite3.Connection, batch: Batch, clock: Callable[[], date
         ((node_id, doc_id) for node_id in ids.values()),
         ((ids[(k, key)], doc_ids[d]) for k, key, d in endpoint_docs)))
     conn.executemany(
-        "INSERT INTO edges(kind, src, dst, doc_id, props, mac) VALUES (?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(src, kind, dst, doc_id) DO UPDATE SET props = excluded.props, "
-        "mac = excluded.mac WHERE edges.props <> excluded.props",
+        UPSERT_EDGES,
         (_edge_row(e, ids, doc_ids, e.doc or doc_digest, sealer) for e in batch.edges)
         if sealer is not None else  # no MACs: the same rows, built inline (35k per 10k SBOM)
         ((e.kind, ids[(e.src.kind, e.src.key)], ids[(e.dst.kind, e.dst.key)],
@@ -137,13 +142,21 @@ def _dependency_trees(conn: sqlite3.Connection, batch: Batch, created: bool,
             others.add(e.doc)
         else:
             own.append((ids[(e.src.kind, e.src.key)], ids[(e.dst.kind, e.dst.key)]))
+    keep_trees(conn, doc_ids[digest], ids.get((NodeKind.SBOM, digest)), created, own,
+               [doc_ids[other] for other in sorted(others)], sealer)
+
+
+def keep_trees(conn: sqlite3.Connection, doc_id: int, root_id: int | None, created: bool,
+               own: list[tuple[int, int]], others: list[int], sealer: Sealer | None) -> None:
+    """A new document's tree from its own DEPENDS_ON (src id, dst id) pairs in edge
+    order; an existing one that gained pairs, and the `others` given pairs by it,
+    rebuilt from their stored edges."""
     if created:
-        sqlite_chains.write_tree(conn, doc_ids[digest], ids.get((NodeKind.SBOM, digest)), own,
-                                 sealer)
+        sqlite_chains.write_tree(conn, doc_id, root_id, own, sealer)
     elif own:
-        sqlite_chains.rebuild_tree(conn, doc_ids[digest], sealer)
-    for other in sorted(others):
-        sqlite_chains.rebuild_tree(conn, doc_ids[other], sealer)
+        sqlite_chains.rebuild_tree(conn, doc_id, sealer)
+    for other in others:
+        sqlite_chains.rebuild_tree(conn, other, sealer)
 
 
 def _edge_row(e: Edge, ids: Mapping[tuple[str, str], int], doc_ids: Mapping[str, int],
