@@ -107,3 +107,47 @@ def test_a_failed_bulk_load_leaves_the_store_empty(tmp_path: Path) -> None:
     assert store.counts().get("documents", 0) == 0 and store.content_digest() == \
         SqliteStore(f"sqlite:///{tmp_path}/empty.db").content_digest()
     store.close()
+
+
+def _journal_mode(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("other_open", [False, True])
+def test_a_bulk_load_leaves_the_store_in_wal_whether_or_not_it_could_leave_it(
+        tmp_path: Path, other_open: bool) -> None:
+    """Alone on the file the load writes outside WAL; with another connection open it
+    stays in WAL. Either way the same rows, and the store is in WAL after it."""
+    batches = random_batches(random.Random(5), 6)
+    clock = lambda: datetime(2026, 1, 1, tzinfo=UTC)  # noqa: E731
+    applied = SqliteStore(f"sqlite:///{tmp_path}/applied.db", integrity_key=KEY, clock=clock)
+    for batch in batches:
+        applied.apply(batch)
+    path = tmp_path / "loaded.db"
+    loaded = SqliteStore(f"sqlite:///{path}", integrity_key=KEY, clock=clock)
+    reader = SqliteStore(f"sqlite:///{path}", integrity_key=KEY) if other_open else None
+    if reader is not None:
+        assert reader.counts().get("documents", 0) == 0  # its connection is open
+    modes: list[str] = []
+
+    def documents() -> Any:
+        for batch in batches:  # the file's mode while the load runs
+            if not other_open:
+                modes.append(_journal_mode(path))
+            yield DocumentRows.of(batch)
+
+    assert loaded.load_documents(documents()) == len(batches)
+    assert set(modes) == (set() if other_open else {"delete"})
+    assert _journal_mode(path) == "wal"
+    assert not (tmp_path / "loaded.db-journal").exists()
+    assert table_rows(path) == table_rows(tmp_path / "applied.db")
+    assert integrity.verify(loaded, clock=clock).ok
+    if reader is not None:
+        assert reader.content_digest() == applied.content_digest()
+        reader.close()
+    applied.close()
+    loaded.close()

@@ -723,7 +723,9 @@ class SqliteStore:
             return write.import_log(conn, stream, entries, self.sealer)
 
     def load_documents(self, documents: Iterable[DocumentRows]) -> int:
-        """Into an empty store, in one transaction (store/sqlite_bulk.py)."""
+        """Into an empty store, in one transaction (store/sqlite_bulk.py), on the only
+        connection this store has open: the pool's are closed (it reopens them after)."""
+        self._pool.close()
         conn = open_connection(self.path, "graph database")  # no seal triggers on it
         sqlite_seal.register(conn, self.sealer, Tally())
         try:
@@ -814,3 +816,4 @@ class SqliteStore:
         with timed_query("deployment_runs", self.backend):
             rows = self._conn().execute(sql + " ORDER BY e.id", params).fetchall()
         return [(self._edge(r), Node(NodeKind.DEPLOYMENT, r[2], loads(r[7]))) for r in rows]
+
