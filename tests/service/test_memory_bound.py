@@ -1,7 +1,6 @@
 """Memory is bounded by the document's size: a whole process's peak RSS, measured by the
 kernel (`wait4` for the CLI, `VmHWM` for the server), grows by less than 10x the file
-over the same process ingesting a tiny document (the realistic CycloneDX BOM: less than
-12.5x for now).
+over the same process ingesting a tiny document.
 
 The large documents are generated: a BOM repeating one component (one `bom-ref`)
 hundreds of thousands of times, and a realistic BOM (purls, hashes, licenses, a
@@ -27,9 +26,6 @@ from provenance_linker.demo.spdx import spdx_sbom
 from ..support.service import BIN, _env, make_token, start_service
 
 BOUND = 10  # peak growth / file size
-# The realistic CycloneDX BOM is not yet under BOUND (docs/benchmarks.md, "Memory bounded
-# by document size"): held to where it is now, so it cannot grow back unseen.
-REALISTIC_CYCLONEDX_BOUND = 12.5
 DUPLICATES = 250_000
 REALISTIC = 20_000  # components of the realistic BOM (8.5 MB as CycloneDX JSON)
 
@@ -92,8 +88,7 @@ def test_cli_ingest_peak_memory_under_ten_times_the_file(tmp_path: Path) -> None
         baseline = _cli_peak_kib(db_url, tiny)
         size_kib = document.stat().st_size / 1024
         peak = _cli_peak_kib(db_url, document)
-        bound = REALISTIC_CYCLONEDX_BOUND if document.name == "realistic.cdx.json" else BOUND
-        assert peak - baseline < bound * size_kib, (
+        assert peak - baseline < BOUND * size_kib, (
             f"{document.name}: {size_kib / 1024:.1f} MB file, peak {peak / 1024:.0f} MB "
             f"over a baseline of {baseline / 1024:.0f} MB")
 

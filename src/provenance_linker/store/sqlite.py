@@ -73,6 +73,11 @@ def path_from_url(url: str) -> Path:
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 CACHE_KIB = 64 * 1024  # page cache of a store's first connection
 POOLED_CACHE_KIB = 8 * 1024  # and of each further one (one per live server thread)
+# While a document's batch is written: SQLite holds a transaction's dirty pages in its
+# cache until they spill, so a large cache holds most of a large document's rows twice
+# (as Python objects and as pages); a small one spills them to the WAL early. The
+# ingest time of a 10,000-component SBOM into a 10,000-SBOM store is the same.
+APPLY_CACHE_KIB = 2 * 1024
 BUSY_TIMEOUT_MS = 30_000
 CHECKPOINT_BYTES = 16 * 1024 * 1024  # a WAL over this is checkpointed and truncated
 CHECKPOINT_EVERY = 2.0  # seconds between looks at the WAL's size
@@ -327,8 +332,14 @@ class SqliteStore:
 
     # --- writes (store/sqlite_write.py) -----------------------------------------------
     def apply(self, batch: Batch) -> ApplyResult:
-        with timed_query("apply", self.backend), self._write() as conn:
-            return write.apply_batch(conn, batch, self._clock, self.sealer)
+        conn = self._conn()
+        (cache,) = conn.execute("PRAGMA cache_size").fetchone()
+        conn.execute(f"PRAGMA cache_size=-{APPLY_CACHE_KIB}")
+        try:
+            with timed_query("apply", self.backend), self._write() as conn:
+                return write.apply_batch(conn, batch, self._clock, self.sealer)
+        finally:
+            conn.execute(f"PRAGMA cache_size={cache}")
 
     def delete_document(self, digest: str) -> bool:
         with timed_query("delete_document", self.backend), self._write() as conn:
