@@ -207,6 +207,29 @@ def test_documents_in_ingest_order(store: GraphStore) -> None:
     assert seqs == sorted(seqs)
 
 
+def test_documents_in_pages(store: GraphStore) -> None:
+    batches = [sbom_batch(NodeRef(NodeKind.SBOM, "sha256:" + f"{n:064x}"), [f"p{n}"])
+               for n in range(1, 8)]
+    for batch in batches:
+        store.apply(batch)
+    store.apply(Batch(DocumentInfo(digest="sha256:" + "a" * 64, kind="advisory",
+                                   format="osv-json", name="adv.json", meta={}),
+                      [Node(NodeKind.VULNERABILITY, "GHSA-page")], []))
+    every = [d.digest for d in store.documents()]
+    pages: list[str] = []
+    after = 0
+    while page := store.documents(after=after, limit=3):
+        assert len(page) <= 3
+        pages += [d.digest for d in page]
+        after = page[-1].seq
+    assert pages == every and len(every) == 8
+    first = store.documents("sbom", limit=2)
+    assert [d.digest for d in first] == every[:2]
+    rest = store.documents("sbom", after=first[-1].seq)
+    assert [d.digest for d in rest] == every[2:7]
+    assert store.documents("advisory", after=0, limit=5)[0].digest == every[7]
+
+
 def test_export_document_round_trips(store: GraphStore) -> None:
     store.apply(sbom_batch(S1, ["a", "b"]))
     exported = store.export_document(S1.key)

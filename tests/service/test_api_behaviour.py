@@ -204,3 +204,36 @@ def test_store_down_means_not_ready_and_database_down_gauge(tmp_path: Path) -> N
         assert httpx.get(service.base_url + "/healthz").status_code == 200
     finally:
         service.stop()
+
+
+def test_documents_come_a_page_at_a_time(tmp_path: Path) -> None:
+    """`/v1/documents` answers a page (`limit`, default 100) and the cursor of the next
+    (`after`): a store of many documents is never sent whole."""
+    db_url = f"sqlite:///{tmp_path}/graph.db"
+    for n in range(5):
+        path = tmp_path / f"app-{n}.json"
+        path.write_bytes(orjson.dumps(cyclonedx_sbom(f"reg.test/app-{n}:1", 3, seed=n).document))
+        assert run(["--db", db_url, "ingest", "sbom", str(path)]) == 0
+    token = make_token(db_url, "reader", "pager")
+    api = start_service(tmp_path, db_url=db_url)
+    try:
+        with api.client(token) as client:
+            whole = client.get("/v1/documents").json()
+            assert [Path(d["name"]).name for d in whole["documents"]] == [
+                f"app-{n}.json" for n in range(5)]
+            assert whole["next"] is None
+            names, after = [], 0
+            while True:
+                page = client.get("/v1/documents", params={"limit": 2, "after": after}).json()
+                assert len(page["documents"]) <= 2
+                names += [d["name"] for d in page["documents"]]
+                if page["next"] is None:
+                    break
+                after = page["next"]
+            assert names == [d["name"] for d in whole["documents"]]
+            for bad in ({"limit": 0}, {"limit": 1001}, {"after": -1}):
+                refused = client.get("/v1/documents", params=bad)
+                assert refused.status_code == 422, bad
+                assert refused.headers["content-type"] == "application/problem+json"
+    finally:
+        api.stop()

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..graph.refs import ArtifactRef, resolve
 from ..graph.sboms import sboms_for
-from ..model import EdgeKind, NodeKind, NodeRef
+from ..model import Direction, EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
 
 # Evidence edges that point at an artifact (kind, direction) -> output section.
@@ -45,11 +45,11 @@ def trace(store: GraphStore, ref: ArtifactRef | str) -> dict[str, Any]:
                         for e in store.edges([EdgeKind.BUILT_BY], src=[target])]
     if sboms:
         current = sboms[0].digest
-        sbom_ref = NodeRef(NodeKind.SBOM, current)
-        listed = store.edges([EdgeKind.LISTS], src=[sbom_ref])
+        listed = {purl for _, purl in store.edge_keys(EdgeKind.LISTS, NodeKind.SBOM,
+                                                         [current], Direction.OUT)}
         deps = store.edges([EdgeKind.DEPENDS_ON], doc=current)
         direct = {e.dst.key for e in deps if e.src.kind == NodeKind.SBOM}
-        packages = store.get_many(NodeKind.PACKAGE, [e.dst.key for e in listed])
+        packages = store.get_many(NodeKind.PACKAGE, listed)
         result["packages"] = [
             {"purl": key, "ecosystem": node.props.get("ecosystem"),
              "name": node.props.get("name"), "version": node.props.get("version"),
@@ -61,9 +61,10 @@ def trace(store: GraphStore, ref: ArtifactRef | str) -> dict[str, Any]:
             for e in deps
         ]
         # Components that are artifacts the graph has an SBOM for (base images, say).
-        linked = store.edges([EdgeKind.IS], src=[e.dst for e in listed])
-        described = {e.dst.key for e in store.edges([EdgeKind.DESCRIBES],
-                                                    dst=[e.dst for e in linked])}
-        pairs = {(e.src.key, e.dst.key) for e in linked if e.dst.key in described}
+        # Keys only: a package is linked once per SBOM that lists it (see vulns.py).
+        linked = set(store.edge_keys(EdgeKind.IS, NodeKind.PACKAGE, listed, Direction.OUT))
+        described = {artifact for _, artifact in store.edge_keys(
+            EdgeKind.DESCRIBES, NodeKind.ARTIFACT, {a for _, a in linked})}
+        pairs = {(p, a) for p, a in linked if a in described}
         result["contains_artifacts"] = [{"package": p, "artifact": a} for p, a in sorted(pairs)]
     return result

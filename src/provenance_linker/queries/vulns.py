@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import UsageError
 from ..graph.refs import ArtifactRef, names_of, resolve
 from ..graph.sboms import current_sboms
-from ..model import EdgeKind, Node, NodeKind, NodeRef
+from ..model import Direction, EdgeKind, Node, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from ..vulns.graphview import (
     alias_ratings,
@@ -45,11 +45,14 @@ def artifact_packages(store: GraphStore, digest: str) -> dict[str, str]:
         by_sbom = {s: a for a, s in sboms.items()}
         if not by_sbom:
             break
-        listed = store.edges([EdgeKind.LISTS], src=[NodeRef(NodeKind.SBOM, s) for s in by_sbom])
-        for e in listed:
-            owner.setdefault(e.dst.key, by_sbom[e.src.key])
-        linked = store.edges([EdgeKind.IS], src=[e.dst for e in listed]) if listed else []
-        frontier = {e.dst.key for e in linked}
+        # Keys only: a package is linked to an artifact once per SBOM that lists it, so
+        # the IS reads grow with the store (thousands of rows for a shared package).
+        listed = store.edge_keys(EdgeKind.LISTS, NodeKind.SBOM, by_sbom, Direction.OUT)
+        for sbom, purl in listed:
+            owner.setdefault(purl, by_sbom[sbom])
+        linked = store.edge_keys(EdgeKind.IS, NodeKind.PACKAGE, {p for _, p in listed},
+                                 Direction.OUT) if listed else []
+        frontier = {artifact for _, artifact in linked}
     return owner
 
 

@@ -57,8 +57,10 @@ class GraphStore(Protocol):
     # --- graph reads
     def document(self, digest: str) -> DocumentInfo | None: ...
 
-    def documents(self, kind: str | None = None) -> list[DocumentInfo]:
-        """Documents in ingest order."""
+    def documents(self, kind: str | None = None, *, after: int = 0,
+                  limit: int | None = None) -> list[DocumentInfo]:
+        """Documents in ingest order: those whose `seq` is over `after`, at most `limit`
+        (a page; the next one starts after the last `seq`)."""
         ...
 
     def get(self, ref: NodeRef) -> Node | None: ...

@@ -248,10 +248,13 @@ class Neo4jStore(OperationalState):
                            + self._DOC_RETURN], {"digest": digest})
         return self._document(rows[0]) if rows else None
 
-    def documents(self, kind: str | None = None) -> list[DocumentInfo]:
-        where = " WHERE d.kind = $kind" if kind else ""
-        rows = self._rows([f"MATCH (d:{schema.DOCUMENT}){where} {self._DOC_RETURN} "
-                           "ORDER BY d.seq"], {"kind": kind})
+    def documents(self, kind: str | None = None, *, after: int = 0,
+                  limit: int | None = None) -> list[DocumentInfo]:
+        where = "d.seq > $after" + (" AND d.kind = $kind" if kind else "")
+        page = " LIMIT $limit" if limit is not None else ""
+        rows = self._rows([f"MATCH (d:{schema.DOCUMENT}) WHERE {where} {self._DOC_RETURN} "
+                           f"ORDER BY d.seq{page}"], {"kind": kind, "after": after,
+                                                     "limit": limit})
         return [self._document(r) for r in rows]
 
     def get(self, ref: NodeRef) -> Node | None:

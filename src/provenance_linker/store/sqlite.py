@@ -359,13 +359,18 @@ class SqliteStore:
             f"SELECT {self._DOC_COLUMNS} FROM documents WHERE digest = ?", (digest,)).fetchone()
         return self._document(row) if row else None
 
-    def documents(self, kind: str | None = None) -> list[DocumentInfo]:
-        sql = f"SELECT {self._DOC_COLUMNS} FROM documents"
-        params: tuple[Any, ...] = ()
+    def documents(self, kind: str | None = None, *, after: int = 0,
+                  limit: int | None = None) -> list[DocumentInfo]:
+        sql = f"SELECT {self._DOC_COLUMNS} FROM documents WHERE id > ?"
+        params: list[Any] = [after]
         if kind:
-            sql += " WHERE kind = ?"
-            params = (kind,)
-        return [self._document(r) for r in self._conn().execute(sql + " ORDER BY id", params)]
+            sql += " AND kind = ?"
+            params.append(kind)
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [self._document(r) for r in self._conn().execute(sql, params)]
 
     def get(self, ref: NodeRef) -> Node | None:
         row = self._conn().execute("SELECT props FROM nodes WHERE kind = ? AND key = ?",

@@ -18,17 +18,27 @@ REF = Query(..., min_length=1, max_length=512,
             description="NAME@sha256:HEX, sha256:HEX or NAME[:TAG]")
 
 
+DOCUMENTS_PAGE = 100
+MAX_DOCUMENTS_PAGE = 1000
+
+
 @router.get("/v1/trace", summary="Everything known about an artifact, with evidence")
 def trace_artifact(artifact: str = REF, _: Principal = Depends(reader),
                    svc: Service = Depends(service)) -> JSON:
     return JSON(svc.answers.get(("trace", artifact), lambda: trace(svc.store, artifact)))
 
 
-@router.get("/v1/documents", summary="Ingested documents")
+@router.get("/v1/documents", summary="Ingested documents, a page at a time")
 def list_documents(kind: str | None = Query(None, max_length=32),
+                   after: int = Query(0, ge=0, description="the `next` of the page before"),
+                   limit: int = Query(DOCUMENTS_PAGE, ge=1, le=MAX_DOCUMENTS_PAGE),
                    _: Principal = Depends(reader),
                    svc: Service = Depends(service)) -> JSON:
-    return JSON({"documents": [_doc(d) for d in svc.store.documents(kind)]})
+    page = svc.store.documents(kind, after=after, limit=limit + 1)  # one more: is there a next?
+    more = len(page) > limit
+    del page[limit:]
+    return JSON({"documents": [_doc(d) for d in page],
+                 "next": page[-1].seq if more else None})
 
 
 @router.get("/v1/documents/{digest}", summary="One ingested document")
