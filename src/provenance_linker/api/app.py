@@ -30,13 +30,21 @@ from .routes import portfolio as portfolio_routes
 from .shedding import InFlightLimit
 from .ui import routes as ui_routes
 
-# Requests in flight per process before 503: about what two cores finish within the
-# clients' patience; beyond it queueing only adds latency (docs/benchmarks.md).
-DEFAULT_MAX_IN_FLIGHT = 64
-DEFAULT_API_THREADS = 8
+# Threads for blocking work: one per core. Python code holds the GIL, so more threads
+# add throughput only while SQLite works without it, and each one takes a share of the
+# GIL from the event loop, which answers the shed requests: on two cores 8 threads
+# answered 503s in 136 ms (p99) and admitted requests in 763 ms; 2 threads in 54 ms and
+# 145 ms, and more requests were admitted (docs/benchmarks.md, "Load").
+DEFAULT_API_THREADS = len(os.sched_getaffinity(0))  # the cores this process may run on
+# Requests in flight per thread before 503: queued beyond it they only wait.
+IN_FLIGHT_PER_THREAD = 8
 
 # Routers of other areas, included when their module is present ("module" with `router`).
 OPTIONAL_ROUTERS: list[str] = []
+
+
+def api_threads() -> int:
+    return env_int("PROVENANCE_API_THREADS", DEFAULT_API_THREADS)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,8 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Threads for blocking work, each with its pooled SQLite connection and page
         # cache: on two cores more threads add memory (40 by default), not throughput.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = env_int(
-            "PROVENANCE_API_THREADS", DEFAULT_API_THREADS)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = api_threads()
         watch.start()
         svc.health.start()
         svc.refusals.start()
@@ -83,8 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portfolio_routes.router)  # explorer (#19): search, licenses, reports
     ui_routes.install(app)  # explorer (#19): /ui pages and assets
     # Inside the request-id middleware, so shed answers carry an id and are logged.
-    app.add_middleware(InFlightLimit,
-                       max_in_flight=env_int("PROVENANCE_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT))
+    app.add_middleware(InFlightLimit, max_in_flight=env_int(
+        "PROVENANCE_MAX_IN_FLIGHT", IN_FLIGHT_PER_THREAD * api_threads()))
     app.add_middleware(ServiceMiddleware, max_upload_bytes=svc.max_upload_bytes)
     # Outermost: every later layer sees the validated caller address.
     app.add_middleware(ForwardedMiddleware, proxies=TrustedProxies.from_env())
