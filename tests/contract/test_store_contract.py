@@ -570,6 +570,33 @@ def test_edge_keys_equal_the_ends_of_edges(store: GraphStore) -> None:
         store.edge_keys(EdgeKind.LISTS, NodeKind.PACKAGE, [pkg("x").key], Direction.BOTH)
 
 
+def test_distinct_edge_keys_are_the_edge_keys_once_each(store: GraphStore) -> None:
+    """Each (src, dst) pair once, sorted, however many documents assert it."""
+    _sbom_graph(store)
+    packages = [pkg(n).key for n in ("x", "y", "z", "unknown")]
+    for n in range(3):  # three more SBOMs assert x LISTS and x IS A
+        sbom = NodeRef(NodeKind.SBOM, "sha256:" + f"{n + 1:x}" * 64)
+        store.apply(Batch(doc(sbom, f"again-{n}.json"),
+                          [Node(NodeKind.SBOM, sbom.key, {}),
+                           Node(NodeKind.PACKAGE, pkg("x").key, {}),
+                           Node(NodeKind.ARTIFACT, A.key, {})],
+                          [Edge(EdgeKind.LISTS, sbom, pkg("x")), Edge(EdgeKind.IS, pkg("x"), A),
+                           Edge(EdgeKind.IS, pkg("y"), B)]))
+    sboms = [s.key for s in (S1, S2, S3, S4, S5)]
+    for kind, node_kind, keys in ((EdgeKind.IS, NodeKind.PACKAGE, packages),
+                                  (EdgeKind.LISTS, NodeKind.SBOM, sboms),
+                                  (EdgeKind.DESCRIBES, NodeKind.SBOM, sboms)):
+        every = store.edge_keys(kind, node_kind, keys, Direction.OUT)
+        distinct = store.distinct_edge_keys(kind, node_kind, keys)
+        assert distinct == sorted(set(every)), kind
+    assert store.edge_keys(EdgeKind.IS, NodeKind.PACKAGE, [pkg("x").key], Direction.OUT
+                           ).count((pkg("x").key, A.key)) == 3
+    assert store.distinct_edge_keys(EdgeKind.IS, NodeKind.PACKAGE, [pkg("x").key]) == [
+        (pkg("x").key, A.key)]
+    assert store.distinct_edge_keys(EdgeKind.IS, NodeKind.PACKAGE, []) == []
+    assert store.distinct_edge_keys(EdgeKind.IS, NodeKind.ARTIFACT, packages) == []
+
+
 def test_sbom_candidates_equal_the_piecewise_reads(store: GraphStore) -> None:
     """One read answers what the DESCRIBES edges, the SBOM nodes and their documents
     answer one after another: `created` when a string, the document's seq or 0."""

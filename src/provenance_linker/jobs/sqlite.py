@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   updated_at REAL NOT NULL, data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, available_at);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at, id);
 """
 _COLUMNS = ("id", "state", "kind", "name", "digest", "options", "actor", "attempts",
             "max_attempts", "available_at", "lease_owner", "error", "result", "created_at",

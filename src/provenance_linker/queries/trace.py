@@ -61,8 +61,8 @@ def trace(store: GraphStore, ref: ArtifactRef | str) -> dict[str, Any]:
             for e in deps
         ]
         # Components that are artifacts the graph has an SBOM for (base images, say).
-        # Keys only: a package is linked once per SBOM that lists it (see vulns.py).
-        linked = set(store.edge_keys(EdgeKind.IS, NodeKind.PACKAGE, listed, Direction.OUT))
+        # Distinct links: a package is linked once per SBOM that lists it.
+        linked = store.distinct_edge_keys(EdgeKind.IS, NodeKind.PACKAGE, listed)
         described = {artifact for _, artifact in store.edge_keys(
             EdgeKind.DESCRIBES, NodeKind.ARTIFACT, {a for _, a in linked})}
         pairs = {(p, a) for p, a in linked if a in described}

@@ -45,13 +45,13 @@ def artifact_packages(store: GraphStore, digest: str) -> dict[str, str]:
         by_sbom = {s: a for a, s in sboms.items()}
         if not by_sbom:
             break
-        # Keys only: a package is linked to an artifact once per SBOM that lists it, so
-        # the IS reads grow with the store (thousands of rows for a shared package).
         listed = store.edge_keys(EdgeKind.LISTS, NodeKind.SBOM, by_sbom, Direction.OUT)
         for sbom, purl in listed:
             owner.setdefault(purl, by_sbom[sbom])
-        linked = store.edge_keys(EdgeKind.IS, NodeKind.PACKAGE, {p for _, p in listed},
-                                 Direction.OUT) if listed else []
+        # A package is linked to an artifact once per SBOM that lists it: the distinct
+        # links, not thousands of rows for a widely shared package.
+        linked = store.distinct_edge_keys(EdgeKind.IS, NodeKind.PACKAGE,
+                                          {p for _, p in listed}) if listed else []
         frontier = {artifact for _, artifact in linked}
     return owner
 

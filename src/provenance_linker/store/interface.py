@@ -116,6 +116,14 @@ class GraphStore(Protocol):
         reads thousands)."""
         ...
 
+    def distinct_edge_keys(self, kind: EdgeKind, node_kind: NodeKind,
+                           keys: Iterable[str]) -> list[tuple[str, str]]:
+        """(src key, dst key) of the `kind` edges out of the given nodes of `node_kind`,
+        each pair once however many documents assert it, sorted: a read that grows with
+        the distinct pairs, not with the documents (a package shared by thousands of
+        SBOMs is linked to its artifact by one edge per SBOM)."""
+        ...
+
     def sbom_candidates(self, artifacts: Iterable[str]) -> list[tuple[str, str, Any, int]]:
         """(artifact, SBOM, the SBOM node's `created` property when a string (else None),
         the seq of the SBOM's document or 0) once per SBOM that DESCRIBES one of the

@@ -329,6 +329,17 @@ class Neo4jStore(OperationalState):
         rows.sort(key=lambda r: (r[0] if r[0] is not None else 0, r[1], r[2], r[3]))
         return [(r[2], r[3]) for r in rows]
 
+    def distinct_edge_keys(self, kind: EdgeKind, node_kind: NodeKind,
+                           keys: Iterable[str]) -> list[tuple[str, str]]:
+        params: dict[str, Any] = {}
+        queries = [f"{start} MATCH (a)-[:{kind}]->(b) WITH DISTINCT a, b "
+                   f"{cy.collected('a.key, b.key')}"
+                   for start in cy.match_refs("a", [NodeRef(node_kind, k)
+                                                    for k in set(keys)], params)]
+        with timed_query("distinct_edge_keys", self.backend):
+            rows = self._rows(queries, params, collected=True)
+        return sorted({(r[0], r[1]) for r in rows})
+
     def sbom_candidates(self, artifacts: Iterable[str]) -> list[tuple[str, str, Any, int]]:
         params: dict[str, Any] = {}
         queries = [f"{start} MATCH (a:{NodeKind.SBOM})-[:{EdgeKind.DESCRIBES}]->(b) "

@@ -513,6 +513,24 @@ class SqliteStore:
                 self._EDGE_KEYS[direction] + self._GIVEN + " ORDER BY e.id",
                 (str(kind), str(node_kind), given)).fetchall()
 
+    # A loose index scan: per source node, the next distinct destination is one seek in
+    # the (src, kind, dst, doc_id) index past the last, instead of a row per document.
+    _DISTINCT_OUT = (
+        "WITH RECURSIVE given(id, key) AS (SELECT n.id, n.key FROM nodes n " + _GIVEN + "), "
+        "step(src, key, dst) AS (SELECT id, key, (SELECT min(e.dst) FROM edges e WHERE "
+        "e.src = given.id AND e.kind = ?) FROM given UNION ALL SELECT src, key, (SELECT "
+        "min(e.dst) FROM edges e WHERE e.src = step.src AND e.kind = ? AND e.dst > step.dst) "
+        "FROM step WHERE step.dst IS NOT NULL) "
+        "SELECT step.key, o.key FROM step JOIN nodes o ON o.id = step.dst "
+        "ORDER BY step.key, o.key")
+
+    def distinct_edge_keys(self, kind: EdgeKind, node_kind: NodeKind,
+                           keys: Iterable[str]) -> list[tuple[str, str]]:
+        given = orjson.dumps(list(set(keys))).decode()
+        with timed_query("distinct_edge_keys", self.backend):
+            return self._conn().execute(self._DISTINCT_OUT, (
+                str(node_kind), given, str(kind), str(kind))).fetchall()
+
     def sbom_candidates(self, artifacts: Iterable[str]) -> list[tuple[str, str, Any, int]]:
         given = orjson.dumps(list(set(artifacts))).decode()
         with timed_query("sbom_candidates", self.backend):
