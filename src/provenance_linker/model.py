@@ -140,6 +140,11 @@ class Batch:
     log: Sequence[tuple[str, Props]] = ()  # (stream, payload) appended in the same transaction
 
 
+# Sequence numbers (log entries, documents) are int64 on both backends; a cursor or a
+# count past it cannot name a row and would not bind, so adapters refuse it up front.
+MAX_SEQ = 2**63 - 1
+
+
 @dataclass(frozen=True, slots=True)
 class LogEntry:
     """One entry of a hash-chained, append-only log (see ledger.py)."""

@@ -150,6 +150,8 @@ def test_refused_modification_is_logged_counted_and_audited(live: Service) -> No
     assert last["route"] == "/v1/sboms" and last["component"] == "provenance-api"
     with live.client(live.tokens["admin"]) as client:
         entries = client.get("/v1/audit", params={"limit": 1000}).json()["entries"]
+        # a cursor past int64 names no entry: refused, not a failed bind
+        assert client.get("/v1/audit", params={"after": 2**63}).status_code == 422
     # Refusals of one kind are aggregated per interval: the first is written at once.
     refused = [e for e in entries if e["outcome"] == "refused"
                and e["actor"] == "reader-user" and e["action"] == "POST /v1/sboms"]

@@ -18,6 +18,8 @@ from . import audit
 
 SETTINGS = "settings"
 THROTTLE_KEY = "throttle"
+MAX_RATE = 1_000_000.0  # requests per second; past it a limit limits nothing
+MAX_BURST = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,10 @@ class ThrottleSettings:
 def change_throttle(store: GraphStore, *, actor: str, enabled: bool | None = None,
                     rate: float | None = None, burst: int | None = None) -> ThrottleSettings:
     """Change the shared setting (audited as throttle.enable, .disable or .set)."""
+    if rate is not None and not (math.isfinite(rate) and 0 < rate <= MAX_RATE):
+        raise UsageError(f"rate must be above 0 and at most {MAX_RATE:g}/s, got {rate!r}")
+    if burst is not None and not 1 <= burst <= MAX_BURST:
+        raise UsageError(f"burst must be between 1 and {MAX_BURST}, got {burst}")
     current = ThrottleSettings.load(store)
     setting = replace(current, enabled=current.enabled if enabled is None else enabled,
                       rate=current.rate if rate is None else rate,
@@ -63,7 +69,7 @@ def parse_rate(text: str) -> float:
     except ValueError as exc:
         raise UsageError(f"rate must look like 50/s, got {text!r}") from exc
     per = {"": 1.0, "s": 1.0, "m": 60.0, "min": 60.0}.get(unit.strip())
-    if per is None or number <= 0:
+    if per is None or not math.isfinite(number) or number <= 0:
         raise UsageError(f"rate must look like 50/s or 600/m, got {text!r}")
     return number / per
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 import typer
 
 from ..access import audit
+from ..model import MAX_SEQ
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
@@ -15,8 +16,8 @@ app = typer.Typer(help="The audit trail: who changed provenance data, and a tamp
 
 
 @app.command("list")
-def list_entries(ctx: typer.Context, after: int = typer.Option(0, "--after", min=0),
-                 limit: int = typer.Option(100, "--limit", min=1),
+def list_entries(ctx: typer.Context, after: int = typer.Option(0, "--after", min=0, max=MAX_SEQ),
+                 limit: int = typer.Option(100, "--limit", min=1, max=MAX_SEQ),
                  output: OutputFormat = OUTPUT_OPTION) -> None:
     """Audit entries in order (who, from where, what, when, outcome)."""
     entries = state(ctx).store().read_log(audit.AUDIT_STREAM, after, limit)

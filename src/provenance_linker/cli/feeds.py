@@ -21,6 +21,7 @@ from ..jobs.feed_http import HttpFetcher
 from ..jobs.feed_sync import FeedSource, sources_for, sync
 from .context import state
 from .files import expand, read_document
+from .options import DAY, seconds_option
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
 
@@ -101,7 +102,8 @@ def sync_command(
                                                f"{ECOSYSTEMS_ENV}=PyPI,npm)"),
     malicious: bool = typer.Option(False, "--malicious",
                                    help="also <mirror>/malicious-packages/all.zip"),
-    timeout: float = typer.Option(60.0, "--timeout", min=1.0, help="seconds per request"),
+    timeout: float = seconds_option(60.0, "--timeout", minimum=1.0, maximum=DAY,
+                                    help="seconds per request"),
     output: OutputFormat = OUTPUT_OPTION,
 ) -> None:
     """Pull changed OSV archives (ETag/If-Modified-Since) and ingest new or newer records."""

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from ..errors import UsageError
+from ..ops.key_status import MAX_WITHIN_DAYS
 from ..trust import changes
 from ..trust.trust_store import TrustStore
 from .context import state
@@ -128,7 +129,7 @@ def trust_root(ctx: typer.Context, file: Path = typer.Argument(..., help="Truste
 # operations (#17): the runbooks' "check key management system status"
 @app.command("status")
 def status(ctx: typer.Context,
-           within_days: int = typer.Option(30, "--within-days", min=0,
+           within_days: int = typer.Option(30, "--within-days", min=0, max=MAX_WITHIN_DAYS,
                                            help="report keys and roots expiring this soon"),
            output: OutputFormat = OUTPUT_OPTION) -> None:
     """Keys and Sigstore roots expiring within N days, revoked keys still referenced by

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from ..queries.licenses import licenses_for_artifact, portfolio_licenses
-from ..queries.search import search
+from ..queries.search import MAX_LIMIT, MAX_OFFSET, search
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 from .query import app
@@ -43,8 +43,9 @@ def search_command(
     text: str = typer.Argument(..., help="purl (with or without version, or a prefix "
                                "ending in *), sha256 digest, image name, advisory id or "
                                "alias, license:ID or a package name"),
-    limit: int = typer.Option(50, "--limit", min=1, max=500, help="packages per page"),
-    offset: int = typer.Option(0, "--offset", min=0, help="skip this many packages"),
+    limit: int = typer.Option(50, "--limit", min=1, max=MAX_LIMIT, help="packages per page"),
+    offset: int = typer.Option(0, "--offset", min=0, max=MAX_OFFSET,
+                               help="skip this many packages"),
     output: OutputFormat = OUTPUT_OPTION,
 ) -> None:
     """Find packages, images and advisories across every current SBOM."""

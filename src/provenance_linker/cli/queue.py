@@ -16,6 +16,7 @@ from ..jobs import worker as worker_core
 from ..jobs.feed_http import HttpFetcher
 from ..jobs.feed_sync import run_every, sync
 from ..jobs.interface import JobQueue, JobState, purge_stuck, retry
+from ..model import MAX_SEQ
 from ..ops.periodic import PeriodicIntegrity
 from ..store import open_store
 from ..store.interface import GraphStore
@@ -24,6 +25,7 @@ from ..telemetry import logging as tlog
 from ..telemetry.memory import RssWatch
 from .context import AppState, state
 from .feeds import feed_sources
+from .options import DAY, seconds_option
 from .output import OUTPUT_OPTION, OutputFormat, console, emit, table
 
 app = typer.Typer(help="The SBOM processing queue: status, jobs, retries, stuck jobs.",
@@ -53,7 +55,7 @@ def status(ctx: typer.Context, output: OutputFormat = OUTPUT_OPTION) -> None:
 @app.command("list")
 def list_jobs(ctx: typer.Context,
               job_state: JobState | None = typer.Option(None, "--state", help="only this state"),
-              limit: int = typer.Option(100, "--limit", min=1),
+              limit: int = typer.Option(100, "--limit", min=1, max=MAX_SEQ),
               output: OutputFormat = OUTPUT_OPTION) -> None:
     """Jobs, oldest first."""
     q = open_for(state(ctx))
@@ -77,8 +79,8 @@ def retry_job(ctx: typer.Context, job_id: str = typer.Argument(..., help="job id
 def purge(ctx: typer.Context,
           stuck: bool = typer.Option(False, "--stuck", help="clear stuck jobs: running jobs "
                                      "whose worker stopped renewing the lease"),
-          older_than: float = typer.Option(0.0, "--older-than", min=0,
-                                           help="seconds past lease expiry"),
+          older_than: float = seconds_option(0.0, "--older-than", minimum=0.0,
+                                             maximum=3650 * DAY, help="seconds past lease expiry"),
           output: OutputFormat = OUTPUT_OPTION) -> None:
     """Clear stuck jobs (requeue them, or dead-letter them when attempts are used up)."""
     if not stuck:
@@ -92,17 +94,18 @@ def purge(ctx: typer.Context,
 
 def worker(
     ctx: typer.Context,
-    lease: float = typer.Option(60.0, "--lease", min=1.0,
-                                help="seconds a claimed job is held without a heartbeat"),
-    poll: float = typer.Option(0.5, "--poll", min=0.01, help="idle poll interval, seconds"),
-    max_jobs: int | None = typer.Option(None, "--max-jobs", min=1,
+    lease: float = seconds_option(60.0, "--lease", minimum=1.0,
+                                  help="seconds a claimed job is held without a heartbeat"),
+    poll: float = seconds_option(0.5, "--poll", minimum=0.01, maximum=3600.0,
+                                 help="idle poll interval, seconds"),
+    max_jobs: int | None = typer.Option(None, "--max-jobs", min=1, max=MAX_SEQ,
                                         help="exit after this many jobs"),
-    feeds_every: float = typer.Option(0.0, "--feeds-every", min=0.0,
+    feeds_every: float = seconds_option(0.0, "--feeds-every", minimum=0.0,
                                       help="also run `feeds sync` every this many seconds "
                                       "(mirror and ecosystems from PROVENANCE_FEED_MIRROR, "
                                       "PROVENANCE_FEED_ECOSYSTEMS; 0: off)"),
-    integrity_every: float | None = typer.Option(
-        None, "--integrity-every", min=1.0,
+    integrity_every: float | None = seconds_option(
+        None, "--integrity-every", minimum=1.0,
         help="also run `integrity verify` every SECONDS (needs the integrity key)"),
 ) -> None:
     """Process uploaded documents from the queue (component sbom-processor)."""

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import typer
 
-from ..access.throttle import ThrottleSettings, change_throttle, parse_rate
+from ..access.throttle import MAX_BURST, ThrottleSettings, change_throttle, parse_rate
 from .context import state
 from .output import OUTPUT_OPTION, OutputFormat, console, emit
 
@@ -22,7 +22,7 @@ def _show(d: dict[str, object]) -> None:
 @app.command("enable")
 def enable(ctx: typer.Context,
            rate: str | None = typer.Option(None, "--rate", help="e.g. 50/s or 600/m"),
-           burst: int | None = typer.Option(None, "--burst", min=1),
+           burst: int | None = typer.Option(None, "--burst", min=1, max=MAX_BURST),
            output: OutputFormat = OUTPUT_OPTION) -> None:
     """Turn throttling on (429 with Retry-After above the rate)."""
     setting = change_throttle(state(ctx).store(), actor="cli", enabled=True,
@@ -40,7 +40,7 @@ def disable(ctx: typer.Context, output: OutputFormat = OUTPUT_OPTION) -> None:
 @app.command("status")
 def status(ctx: typer.Context,
            rate: str | None = typer.Option(None, "--rate", help="change the rate too"),
-           burst: int | None = typer.Option(None, "--burst", min=1),
+           burst: int | None = typer.Option(None, "--burst", min=1, max=MAX_BURST),
            output: OutputFormat = OUTPUT_OPTION) -> None:
     """Show (and optionally adjust) the throttle setting."""
     store = state(ctx).store()

@@ -11,9 +11,12 @@ from typing import Any
 
 import orjson
 
+from ..errors import UsageError
 from ..model import EdgeKind, NodeKind, NodeRef
 from ..store.interface import GraphStore
 from ..trust.trust_store import TrustStore
+
+MAX_WITHIN_DAYS = 36_500  # a century: past it the horizon would leave the calendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,8 @@ def _root_ends(name: str, text: str) -> Iterator[tuple[str, str]]:
 
 def key_status(store: GraphStore, *, within_days: int,
                clock: Callable[[], datetime]) -> KeyStatus:
+    if not 0 <= within_days <= MAX_WITHIN_DAYS:
+        raise UsageError(f"within_days must be between 0 and {MAX_WITHIN_DAYS}")
     now = clock()
     horizon = now + timedelta(days=within_days)
     status = KeyStatus(now.isoformat(), within_days)

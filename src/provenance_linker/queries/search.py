@@ -26,14 +26,15 @@ from .portfolio import holders
 
 MAX_QUERY = 512
 MAX_LIMIT = 500
+MAX_OFFSET = 10_000_000  # deeper pages are refused: a search is not an export
 SCAN_CAP = 20_000  # packages read by one prefix or license scan
 
 
 def _page(limit: int, offset: int) -> tuple[int, int]:
     if not 1 <= limit <= MAX_LIMIT:
         raise UsageError(f"limit must be between 1 and {MAX_LIMIT}")
-    if offset < 0:
-        raise UsageError("offset must not be negative")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise UsageError(f"offset must be between 0 and {MAX_OFFSET}")
     return limit, offset
 
 

@@ -11,6 +11,7 @@ from ...errors import NotFound
 from ...queries.trace import trace
 from ..auth import reader
 from ..deps import Service, service
+from ..paging import after_cursor
 from ..problems import JSON
 
 router = APIRouter(default_response_class=JSON, tags=["graph"])
@@ -30,7 +31,7 @@ def trace_artifact(artifact: str = REF, _: Principal = Depends(reader),
 
 @router.get("/v1/documents", summary="Ingested documents, a page at a time")
 def list_documents(kind: str | None = Query(None, max_length=32),
-                   after: int = Query(0, ge=0, description="the `next` of the page before"),
+                   after: int = after_cursor(),
                    limit: int = Query(DOCUMENTS_PAGE, ge=1, le=MAX_DOCUMENTS_PAGE),
                    _: Principal = Depends(reader),
                    svc: Service = Depends(service)) -> JSON:

@@ -10,13 +10,14 @@ from ...access import audit
 from ...access.tokens import Principal
 from ..auth import admin
 from ..deps import Service, service
+from ..paging import after_cursor
 from ..problems import JSON
 
 router = APIRouter(default_response_class=JSON, tags=["audit"])
 
 
 @router.get("/v1/audit", summary="Audit entries (admin)")
-def list_audit(after: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
+def list_audit(after: int = after_cursor(), limit: int = Query(100, ge=1, le=1000),
                _: Principal = Depends(admin),
                svc: Service = Depends(service)) -> JSON:
     entries = svc.store.read_log(audit.AUDIT_STREAM, after, limit)

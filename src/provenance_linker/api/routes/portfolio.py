@@ -17,7 +17,7 @@ from ...queries.reports_csv import blast_radius_csv, verify_csv, vulns_csv
 from ...queries.reports_incident import incident, incident_html
 from ...queries.reports_sarif import blast_radius_sarif, verify_sarif, vulns_sarif
 from ...queries.reports_vex import FORMATS, export_vex
-from ...queries.search import MAX_LIMIT, search
+from ...queries.search import MAX_LIMIT, MAX_OFFSET, search
 from ...queries.vulns import vulns_for_artifact
 from ...trust.verifier import verify_artifact
 from ..auth import reader
@@ -35,7 +35,7 @@ def _now() -> str:
 @router.get("/v1/search", summary="Packages, images and advisories across the portfolio")
 def search_route(q: str = Query(..., min_length=1, max_length=512),
                  limit: int = Query(50, ge=1, le=MAX_LIMIT),
-                 offset: int = Query(0, ge=0, le=10_000_000),
+                 offset: int = Query(0, ge=0, le=MAX_OFFSET),
                  _: Principal = Depends(reader), svc: Service = Depends(service)) -> JSON:
     return JSON(search(svc.store, q, limit=limit, offset=offset))
 
